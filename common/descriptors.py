@@ -1,0 +1,76 @@
+"""Models as data: the descriptor a publisher sends, the status a runner reports,
+and the policy a data type is served with."""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from common.domain import ModelRef, Role
+
+FORMATS = ("onnx", "pmml", "tensorflow")
+
+
+class Status(str, enum.Enum):
+    LOADING = "loading"
+    READY = "ready"
+    FAILED = "failed"
+    PENDING = "pending"    # waiting for resources the cluster doesn't have
+    RETIRED = "retired"
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaField:
+    name: str
+    type: str = "float"
+
+
+@dataclass(frozen=True, slots=True)
+class Resources:
+    num_cpus: float = 0.25  # fractional: many replicas share a small machine (FACTS.md)
+    num_gpus: float = 0.0
+    replicas: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class ModelDescriptor:
+    name: str
+    version: str
+    data_type: str
+    format: str
+    role: Role = Role.SERVE
+    description: str = ""
+    inline_bytes: bytes = b""
+    location: str = ""
+    sha256: str = ""
+    input_schema: tuple[SchemaField, ...] = ()
+    output_schema: tuple[SchemaField, ...] = ()
+    quality_metric: str = ""
+    quality: float = 0.0
+    created_at_us: int = 0
+    resources: Resources = Resources()
+
+    @property
+    def ref(self) -> ModelRef:
+        return ModelRef(self.name, self.version)
+
+    @property
+    def key(self) -> str:
+        return f"{self.name}:{self.version}"
+
+
+@dataclass(frozen=True, slots=True)
+class ModelStatus:
+    model: ModelRef
+    data_type: str
+    status: Status
+    reason: str = ""
+    replicas_ready: int = 0
+    at_us: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class DataTypePolicy:
+    data_type: str
+    policy: str
+    params: dict[str, str] = field(default_factory=dict)
+    updated_at_us: int = 0

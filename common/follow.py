@@ -1,0 +1,71 @@
+"""Follow state topics (models, model-status, policies, decisions) from their
+beginning in a background thread, without a consumer group. Services wait until
+they have caught up before they serve, so they never act on a half-read state."""
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Callable, Mapping
+
+from confluent_kafka import Consumer
+
+from common.kafka import Decoder, KafkaProducer, Record, assign_all, consumer_config, end_offsets
+from common.settings import InfraSettings
+from common.stream import ConsumerLoop, DeadLetters
+
+log = logging.getLogger(__name__)
+
+
+class StateFollower:
+    def __init__(self, infra: InfraSettings, decoders: Mapping[str, Decoder],
+                 on_record: Callable[[Record], None], producer: KafkaProducer, name: str):
+        self._infra = infra
+        self._decoders = dict(decoders)
+        self._on_record = on_record
+        self._dead_letters = DeadLetters(producer, name)
+        self._name = name
+        self._caught_up = threading.Event()
+        self._ends: dict[tuple[str, int], int] = {}
+        self._assignment: list = []
+        self._consumer: Consumer | None = None
+        self._loop: ConsumerLoop | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        # State topics are not the hot path: a longer fetch wait costs nothing here.
+        self._consumer = Consumer(consumer_config(self._infra, None, **{"fetch.wait.max.ms": 20}))
+        self._assignment = assign_all(self._consumer, list(self._decoders))
+        self._ends = {tp: end for tp, end in end_offsets(self._consumer, self._assignment).items() if end > 0}
+        self._loop = ConsumerLoop(self._consumer, self._decoders, self._handle, self._dead_letters,
+                                  store_offsets=False, tick=self._check_caught_up, poll_timeout=0.1)
+        self._thread = threading.Thread(target=self._loop.run, name=f"follow-{self._name}", daemon=True)
+        self._thread.start()
+
+    def wait_caught_up(self, timeout: float = 30.0) -> bool:
+        return self._caught_up.wait(timeout)
+
+    @property
+    def caught_up(self) -> bool:
+        return self._caught_up.is_set()
+
+    def stop(self) -> None:
+        if self._loop is not None:
+            self._loop.stop()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def _handle(self, records: list[Record]) -> None:
+        for record in records:
+            try:
+                self._on_record(record)
+            except Exception:  # one bad state record must not stop the follower
+                log.exception("failed to apply %s[%d]@%d", record.topic, record.partition, record.offset)
+
+    def _check_caught_up(self) -> None:
+        if self._caught_up.is_set():
+            return
+        # Positions, not handled records: a dead-lettered last record still counts as read.
+        positions = self._consumer.position(self._assignment)
+        if all(tp.offset >= self._ends[(tp.topic, tp.partition)] for tp in positions
+               if (tp.topic, tp.partition) in self._ends):
+            self._caught_up.set()

@@ -1,0 +1,137 @@
+"""The one Kafka wrapper every service uses: librdkafka settings built in one place,
+a producer, topic creation, and the poll -> decode -> handle -> store-offset loop
+with dead-letter routing. Nothing here talks to the network in __init__."""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable
+
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from common import topics
+from common.errors import Unavailable
+from common.settings import InfraSettings
+
+log = logging.getLogger(__name__)
+
+
+def base_config(infra: InfraSettings) -> dict[str, Any]:
+    return {"bootstrap.servers": infra.kafka_bootstrap, "socket.nagle.disable": True,
+            "log_level": 3}
+
+
+def producer_config(infra: InfraSettings, **extra: Any) -> dict[str, Any]:
+    # linger.ms defaults to 5 ms in librdkafka: far too long for a hop on the hot path.
+    return {**base_config(infra), "linger.ms": 0.5, "acks": "all",
+            "queue.buffering.max.messages": 200_000, **extra}
+
+
+def consumer_config(infra: InfraSettings, group_id: str | None, **extra: Any) -> dict[str, Any]:
+    """A hot-path consumer: a small fetch wait (the embedded broker doesn't wake a
+    fetch on produce), short group timeouts (joins scale with them, FACTS.md), and
+    offsets stored by us only after the work succeeded."""
+    conf = {**base_config(infra), "fetch.wait.max.ms": infra.fetch_wait_ms, "fetch.min.bytes": 1,
+            "enable.auto.commit": True, "enable.auto.offset.store": False,
+            "auto.commit.interval.ms": 500, "auto.offset.reset": "latest",
+            "session.timeout.ms": 6000, "heartbeat.interval.ms": 1000,
+            "max.poll.interval.ms": 10000, "topic.metadata.refresh.interval.ms": 2000}
+    conf["group.id"] = group_id or f"assign-only-{time.monotonic_ns()}"
+    if group_id is None:
+        conf["enable.auto.commit"] = False  # assign() readers keep no offsets
+    return {**conf, **extra}
+
+
+class KafkaProducer:
+    """A thin producer. A background thread serves delivery callbacks so that
+    callers never block on the network."""
+
+    def __init__(self, infra: InfraSettings, **extra: Any):
+        self._producer = Producer(producer_config(infra, **extra))
+        self._stopping = threading.Event()
+        self._poller = threading.Thread(target=self._serve_callbacks, name="kafka-producer-poll", daemon=True)
+        self._poller.start()
+
+    def produce(self, topic: str, value: bytes, key: str | bytes | None = None,
+                on_delivery: Callable | None = None) -> None:
+        try:
+            self._producer.produce(topic, value, key, on_delivery=on_delivery)
+        except BufferError as exc:
+            raise Unavailable("the producer's queue is full; retry shortly") from exc
+
+    def _serve_callbacks(self) -> None:
+        while not self._stopping.is_set():
+            self._producer.poll(0.05)
+
+    def broker_answers(self, timeout: float = 2.0) -> bool:
+        try:
+            self._producer.list_topics(timeout=timeout)
+            return True
+        except KafkaException:
+            return False
+
+    def flush(self, timeout: float = 10.0) -> int:
+        return self._producer.flush(timeout)
+
+    def close(self, timeout: float = 10.0) -> None:
+        left = self.flush(timeout)
+        self._stopping.set()
+        if left:
+            log.warning("%d messages were not delivered before close", left)
+
+
+def ensure_topics(infra: InfraSettings, names: Iterable[str], timeout: float = 15.0) -> None:
+    """Create the topics that don't exist yet. Compacted ones keep the newest record per key."""
+    admin = AdminClient(base_config(infra))
+    existing = set(admin.list_topics(timeout=timeout).topics)
+    wanted = [n for n in dict.fromkeys(names) if n not in existing]
+    if not wanted:
+        return
+    new = [NewTopic(n, num_partitions=infra.partitions, replication_factor=-1,
+                    config={"cleanup.policy": "compact"} if n in topics.COMPACTED else {})
+           for n in wanted]
+    for name, future in admin.create_topics(new, operation_timeout=timeout).items():
+        try:
+            future.result(timeout)
+        except KafkaException as exc:
+            if exc.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
+                raise
+        log.info("created topic %s", name)
+
+
+def assign_all(consumer: Consumer, names: Iterable[str], offset: int = OFFSET_BEGINNING,
+               timeout: float = 15.0) -> list[TopicPartition]:
+    """Read every partition of these topics without joining a group: for state topics
+    read from the start, and for a gateway's own reply topic read from the end."""
+    metadata = consumer.list_topics(timeout=timeout).topics
+    missing = [n for n in names if n not in metadata]
+    if missing:
+        raise KafkaException(f"topics not found: {', '.join(missing)}")
+    assignment = [TopicPartition(n, p, offset) for n in names for p in metadata[n].partitions]
+    consumer.assign(assignment)
+    return assignment
+
+
+def end_offsets(consumer: Consumer, assignment: list[TopicPartition], timeout: float = 10.0) -> dict:
+    """The high watermark of each assigned partition: where 'caught up' is."""
+    return {(tp.topic, tp.partition): consumer.get_watermark_offsets(tp, timeout=timeout)[1]
+            for tp in assignment}
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """A decoded message and where it came from (raw kept for dead-lettering)."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: Any
+    raw: bytes = b""
+
+
+Decoder = Callable[[bytes], Any]
+BatchHandler = Callable[[list[Record]], None]

@@ -1,0 +1,101 @@
+"""The HTTP gateway: FastAPI routes over PredictService. Stateless, so it scales by
+instances; each instance owns a reply topic, its return address."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+
+import orjson
+import redis.asyncio as aioredis
+from fastapi import FastAPI, Request as HttpRequest
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+
+from common import topics
+from common.topics import CORE_TOPICS
+from common.errors import PlatformError
+from common.kafka import KafkaProducer, ensure_topics
+from common.settings import InfraSettings
+from gateway.answers import answer_body
+from gateway.limits import BodySizeLimit
+from gateway.readiness import Readiness
+from gateway.replies import ReplyListener
+from gateway.schemas import ErrorBody, PredictAnswer, PredictBody
+from gateway.service import PredictService
+from gateway.settings import GatewaySettings
+
+log = logging.getLogger(__name__)
+
+
+def json_response(status: int, body: dict, headers: dict | None = None) -> Response:
+    return Response(orjson.dumps(body), status_code=status, media_type="application/json", headers=headers)
+
+
+def create_app(infra: InfraSettings, settings: GatewaySettings) -> FastAPI:
+    reply_topic = topics.replies_topic(settings.instance_id)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI):
+        await asyncio.to_thread(ensure_topics, infra, [*CORE_TOPICS, reply_topic])
+        producer = KafkaProducer(infra)
+        redis_client = aioredis.Redis.from_url(infra.redis_url)
+        service = PredictService(settings, producer, reply_topic)
+        listener = ReplyListener(infra, reply_topic, service.deliver)
+        listener.start(asyncio.get_running_loop())
+        readiness = Readiness(infra, producer, redis_client, service, settings.registry_refresh_s)
+        await readiness.refresh()
+        refresher = asyncio.create_task(readiness.keep_fresh())
+        app.state.service, app.state.readiness, app.state.redis = service, readiness, redis_client
+        log.info("gateway %s listening; return address %s", settings.instance_id, reply_topic)
+        yield
+        readiness.draining = True  # readiness goes false first; in-flight requests finish below
+        refresher.cancel()
+        listener.stop()
+        await asyncio.to_thread(producer.close)
+        await redis_client.aclose()
+
+    app = FastAPI(title="Rendezvous serving gateway", version="0.1.0", lifespan=lifespan,
+                  description="Score records with every model of a data type; get one official answer "
+                              "within the deadline, tagged with the model version that produced it.")
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    install_error_handlers(app)
+
+    @app.post("/v1/predict/{data_type}", response_model=PredictAnswer, tags=["predict"],
+              responses={404: {"model": ErrorBody}, 422: {"model": ErrorBody}, 503: {"model": ErrorBody},
+                         504: {"model": PredictAnswer, "description": "No model answered by the deadline."}})
+    async def predict(data_type: str, body: PredictBody, http: HttpRequest) -> Response:
+        """Score one record with every model of `data_type` and return the official answer."""
+        started = time.perf_counter()
+        request, answer = await http.app.state.service.predict(
+            data_type, body.features, body.record_id, body.deadline_ms)
+        status, payload = answer_body(request, answer, (time.perf_counter() - started) * 1000)
+        return json_response(status, payload)
+
+    @app.get("/health", tags=["operations"])
+    async def health() -> dict:
+        """The process is alive."""
+        return {"status": "ok"}
+
+    @app.get("/ready", tags=["operations"], responses={503: {"description": "Not ready, with the reasons."}})
+    async def ready(http: HttpRequest) -> Response:
+        """The broker, Redis and at least one model per data type are ready."""
+        problems = http.app.state.readiness.problems()
+        body = {"ready": not problems, "problems": problems,
+                "data_types": http.app.state.service.known_data_types}
+        return json_response(503 if problems else 200, body)
+
+    return app
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(PlatformError)
+    async def platform_error(_request, exc: PlatformError) -> Response:
+        headers = {"Retry-After": "1"} if exc.retryable else None
+        return json_response(exc.status_code, {"error": exc.message}, headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_body(_request, exc: RequestValidationError) -> Response:
+        detail = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()]
+        return json_response(422, {"error": "invalid request", "detail": detail})

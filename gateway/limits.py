@@ -1,0 +1,48 @@
+"""Bounded inputs: an ASGI middleware that refuses bodies over a size with 413,
+whether or not the client sent a Content-Length."""
+from __future__ import annotations
+
+import orjson
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class BodySizeLimit:
+    def __init__(self, app, max_bytes: int):
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH"):
+            return await self.app(scope, receive, send)
+        declared = dict(scope["headers"]).get(b"content-length")
+        limit = self._limit_for(scope["path"])
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            return await self._refuse(send, limit)
+        received = 0
+
+        async def counting_receive():
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise BodyTooLarge()
+            return message
+
+        try:
+            await self.app(scope, counting_receive, send)
+        except BodyTooLarge:
+            await self._refuse(send, limit)
+
+    def _limit_for(self, path: str) -> int:
+        # Model uploads are bounded separately (and much larger) by the admin API.
+        return self.max_bytes * 4096 if path.startswith("/v1/models") else self.max_bytes
+
+    @staticmethod
+    async def _refuse(send, limit: int) -> None:
+        body = orjson.dumps({"error": f"request body larger than {limit} bytes"})
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,56 @@
+"""What /ready reports: the broker and Redis answer, and every data type has a
+ready model. Checked in the background so /ready and /predict never block on I/O."""
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import orjson
+
+from common.kafka import KafkaProducer
+from common.settings import InfraSettings
+from gateway.service import PredictService
+from registry.store import MODELS, data_types
+
+log = logging.getLogger(__name__)
+
+
+class Readiness:
+    def __init__(self, infra: InfraSettings, producer: KafkaProducer, redis_client, service: PredictService,
+                 refresh_s: float):
+        self._infra = infra
+        self._producer = producer
+        self._redis = redis_client
+        self._service = service
+        self._refresh_s = refresh_s
+        self._problems: list[str] = ["not checked yet"]
+        self.draining = False
+
+    def problems(self) -> list[str]:
+        return ["shutting down"] if self.draining else list(self._problems)
+
+    async def keep_fresh(self) -> None:
+        while True:
+            await asyncio.sleep(self._refresh_s)
+            try:
+                await self.refresh()
+            except Exception:
+                log.exception("readiness check failed")
+
+    async def refresh(self) -> None:
+        problems = []
+        try:
+            raw = await self._redis.hvals(MODELS)
+            self._service.known_data_types = data_types([orjson.loads(v) for v in raw])
+        except Exception as exc:
+            problems.append(f"redis: {exc}")
+        if not await asyncio.to_thread(self._broker_answers):
+            problems.append(f"broker at {self._infra.kafka_bootstrap} does not answer")
+        known = self._service.known_data_types
+        if not known:
+            problems.append("no models published yet")
+        problems.extend(f"data type {dt} has no ready model" for dt, ok in sorted(known.items()) if not ok)
+        self._problems = problems
+
+    def _broker_answers(self) -> bool:
+        return self._producer.broker_answers(timeout=2)

@@ -1,0 +1,58 @@
+"""This gateway instance's return address: a reply topic read with assign() (no
+group join, so it is ready at once) in a background thread. Each batch of answers
+is handed to the event loop in one call, where waiting requests are resolved."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from typing import Callable
+
+from confluent_kafka import OFFSET_END, Consumer
+
+from common import codec
+from common.domain import Answer
+from common.errors import WireError
+from common.kafka import assign_all, consumer_config
+from common.settings import InfraSettings
+
+log = logging.getLogger(__name__)
+
+
+class ReplyListener:
+    def __init__(self, infra: InfraSettings, topic: str, deliver: Callable[[list[Answer]], None]):
+        self._infra = infra
+        self._topic = topic
+        self._deliver = deliver
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def start(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        consumer = Consumer(consumer_config(self._infra, None))
+        assign_all(consumer, [self._topic], OFFSET_END)  # only answers to this instance's own requests
+        self._thread = threading.Thread(target=self._run, args=(consumer,), name="replies", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def _run(self, consumer: Consumer) -> None:
+        try:
+            while not self._stop.is_set():
+                answers = []
+                for msg in consumer.consume(512, 0.05):
+                    if msg.error():
+                        continue
+                    try:
+                        answers.append(codec.decode_answer(msg.value() or b""))
+                    except WireError as exc:
+                        # Nobody else reads this topic: log it; there is no request to fail.
+                        log.warning("bad answer at %s[%d]@%d: %s", msg.topic(), msg.partition(), msg.offset(), exc)
+                if answers:
+                    self._loop.call_soon_threadsafe(self._deliver, answers)
+        finally:
+            consumer.close()

@@ -1,0 +1,69 @@
+"""The gateway's transport-neutral core: turn a validated record into a request on
+its data type's topic, and wait for the official answer at this instance's return
+address until the deadline plus a grace."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+
+from common import codec, topics
+from common.clock import now_us
+from common.domain import Answer, Features, Request, ReturnAddress
+from common.errors import NotFound, Unavailable
+from common.kafka import KafkaProducer
+from gateway.settings import GatewaySettings
+
+log = logging.getLogger(__name__)
+
+
+class PredictService:
+    def __init__(self, settings: GatewaySettings, producer: KafkaProducer, reply_topic: str):
+        self._settings = settings
+        self._producer = producer
+        self._reply_topic = reply_topic
+        self._pending: dict[str, asyncio.Future] = {}
+        self.known_data_types: dict[str, bool] = {}  # data type -> has a ready model (from the registry)
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._pending)
+
+    async def predict(self, data_type: str, features: list[float] | dict[str, float],
+                      record_id: str | None, deadline_ms: int | None) -> tuple[Request, Answer | None]:
+        """Returns the request and its answer, or None if none came by deadline + grace."""
+        if data_type not in self.known_data_types:
+            raise NotFound(f"unknown data type {data_type!r}; known: {', '.join(sorted(self.known_data_types)) or 'none'}")
+        if len(self._pending) >= self._settings.max_in_flight:
+            raise Unavailable(f"{len(self._pending)} requests in flight; retry shortly")
+        request = self._request(data_type, features, record_id, deadline_ms)
+        future = asyncio.get_running_loop().create_future()
+        self._pending[request.request_id] = future
+        try:
+            self._producer.produce(topics.requests_topic(data_type), codec.encode_request(request),
+                                   key=request.request_id)
+            wait_ms = (deadline_ms or self._settings.default_deadline_ms) + self._settings.grace_ms
+            return request, await asyncio.wait_for(future, wait_ms / 1000)
+        except asyncio.TimeoutError:
+            log.warning("no answer for %s by its deadline", request.request_id)
+            return request, None
+        finally:
+            self._pending.pop(request.request_id, None)
+
+    def deliver(self, answers: list[Answer]) -> None:
+        """Called on the event loop with a batch of answers from the reply topic.
+        An answer for a request no longer waiting (a duplicate, or after the grace) is dropped."""
+        for answer in answers:
+            future = self._pending.pop(answer.request_id, None)
+            if future is not None and not future.done():
+                future.set_result(answer)
+
+    def _request(self, data_type: str, features, record_id: str | None, deadline_ms: int | None) -> Request:
+        request_id = uuid.uuid4().hex
+        if isinstance(features, dict):
+            payload = Features(named=features)
+        else:
+            payload = Features(values=tuple(features))
+        return Request(request_id=request_id, data_type=data_type, input=payload,
+                       reply_to=ReturnAddress(self._reply_topic, request_id), enqueued_at_us=now_us(),
+                       deadline_ms=deadline_ms or 0, record_id=record_id or "")

@@ -1,0 +1,28 @@
+"""Settings of the HTTP gateway (env prefix GATEWAY_, and ADMIN_TOKEN)."""
+from __future__ import annotations
+
+import secrets
+import uuid
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class GatewaySettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_", frozen=True, extra="ignore")
+
+    host: str = Field("127.0.0.1", description="Interface to listen on.")
+    port: int = Field(8000, ge=1, le=65535, description="Port to listen on.")
+    instance_id: str = Field(default_factory=lambda: uuid.uuid4().hex[:12],
+                             description="Names this instance's reply topic (its return address).")
+    admin_token: str = Field(default_factory=lambda: secrets.token_urlsafe(24),
+                             validation_alias=AliasChoices("ADMIN_TOKEN", "GATEWAY_ADMIN_TOKEN"),
+                             description="Bearer token of the admin API; generated when unset.")
+    default_deadline_ms: int = Field(1000, ge=1, le=60_000,
+                                     description="How long to wait when neither the request nor the "
+                                                 "policy gives a shorter deadline.")
+    grace_ms: int = Field(250, ge=0, le=10_000,
+                          description="Extra wait past the deadline for the rendezvous's timeout answer.")
+    max_in_flight: int = Field(4096, ge=1, description="Pending requests past which new ones get 503.")
+    max_body_bytes: int = Field(64 * 1024, ge=1024, description="Largest predict body accepted (413 past it).")
+    registry_refresh_s: float = Field(1.0, gt=0, description="How often the data types are re-read from Redis.")

@@ -1,0 +1,54 @@
+"""When an open-loop run sends each request.
+
+Open loop means arrivals follow a fixed clock, whatever the server does: request
+``i`` is due at ``i / rate`` seconds after the start.  The driver asks "how many
+requests should have been launched by now?" and launches the missing ones, each
+stamped with its *scheduled* time.  If the driver falls behind (a stall in the
+server, the client, or the event loop), the late requests are still sent and
+their latency still counts from when they were due, so stalls show up in the
+numbers instead of silently lowering the send rate (coordinated omission).
+
+Everything here is a pure function of its arguments so the timing logic can be
+tested without clocks.
+"""
+
+from __future__ import annotations
+
+import math
+
+
+def planned_send_count(rate: float, duration_s: float, max_requests: int | None = None) -> int:
+    """How many requests a run at ``rate`` per second sends within ``duration_s``.
+
+    Sends are due at 0, 1/rate, 2/rate, ... strictly before ``duration_s``.
+    ``max_requests`` caps the count when given.
+    """
+    if rate <= 0:
+        raise ValueError(f"rate must be positive, got {rate}")
+    # Round before ceil so 0.3 s * 10/s counts 3 sends, not 4 from float noise.
+    count = max(0, math.ceil(round(duration_s * rate, 9)))
+    if max_requests is not None:
+        count = min(count, max_requests)
+    return count
+
+
+def send_offset(index: int, rate: float) -> float:
+    """Seconds after the start at which request ``index`` is due."""
+    return index / rate
+
+
+def due_count(elapsed_s: float, rate: float, total: int) -> int:
+    """How many requests should have been launched ``elapsed_s`` seconds in.
+
+    Request ``i`` is due once ``elapsed_s >= i / rate``; the answer never
+    exceeds ``total``.
+    """
+    if elapsed_s < 0:
+        return 0
+    return min(total, math.floor(round(elapsed_s * rate, 9)) + 1)
+
+
+def schedule_send_times(rate: float, duration_s: float, max_requests: int | None = None) -> list[float]:
+    """The whole schedule as offsets in seconds (handy for tests and plots)."""
+    count = planned_send_count(rate, duration_s, max_requests)
+    return [send_offset(index, rate) for index in range(count)]

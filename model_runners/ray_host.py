@@ -1,0 +1,79 @@
+"""Everything that touches Ray lives here: connecting, placing replicas by their
+resources, watching them become ready, and stopping them. Ray is used to place,
+restart and spread replicas, never to carry a request."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import ray
+from ray.exceptions import GetTimeoutError, RayActorError, RayTaskError
+
+from common.descriptors import ModelDescriptor
+from model_runners.replica import RunnerReplica
+
+log = logging.getLogger(__name__)
+NAMESPACE = "rendezvous-serving"
+
+
+def connect(address: str, num_cpus: int | None = None) -> None:
+    """Join the cluster at `address`, or start a local Ray owned by this process."""
+    if ray.is_initialized():
+        return
+    if address:
+        ray.init(address=address, namespace=NAMESPACE, log_to_driver=True)
+    else:
+        ray.init(num_cpus=num_cpus, namespace=NAMESPACE, include_dashboard=False, log_to_driver=True)
+
+
+def shutdown() -> None:
+    if ray.is_initialized():
+        ray.shutdown()
+
+
+def cluster_has(descriptor: ModelDescriptor) -> str:
+    """Why the cluster can't host this model now, or '' if it can."""
+    resources = ray.cluster_resources()
+    wanted = descriptor.resources
+    if wanted.num_gpus > resources.get("GPU", 0):
+        return f"needs {wanted.num_gpus:g} GPU per replica; the cluster has {resources.get('GPU', 0):g}"
+    if wanted.num_cpus > resources.get("CPU", 0):
+        return f"needs {wanted.num_cpus:g} CPU per replica; the cluster has {resources.get('CPU', 0):g}"
+    return ""
+
+
+@dataclass
+class ReplicaHandle:
+    actor: object
+    ready_ref: object
+    index: int
+
+
+def start_replica(descriptor: ModelDescriptor, descriptor_bytes: bytes, infra_env: dict, index: int) -> ReplicaHandle:
+    actor_cls = ray.remote(RunnerReplica).options(
+        num_cpus=descriptor.resources.num_cpus, num_gpus=descriptor.resources.num_gpus,
+        # A killed replica comes back, reloads its model and rejoins its group.
+        max_restarts=-1, name=f"runner:{descriptor.key}:{index}", get_if_exists=False)
+    actor = actor_cls.remote(descriptor_bytes, infra_env, index)
+    return ReplicaHandle(actor, actor.health.remote(), index)
+
+
+def poll_ready(handle: ReplicaHandle) -> tuple[bool, str]:
+    """(done, error): done once the replica has loaded and started, error if it failed."""
+    ready, _ = ray.wait([handle.ready_ref], timeout=0)
+    if not ready:
+        return False, ""
+    try:
+        ray.get(handle.ready_ref)
+        return True, ""
+    except (RayActorError, RayTaskError) as exc:
+        cause = getattr(exc, "cause", None) or exc
+        return True, str(getattr(cause, "message", None) or cause).strip().splitlines()[-1][:500]
+
+
+def stop_replica(handle: ReplicaHandle, timeout: float = 15.0) -> None:
+    try:
+        ray.get(handle.actor.stop.remote(), timeout=timeout)
+    except (RayActorError, RayTaskError, GetTimeoutError) as exc:
+        log.warning("replica %d did not stop cleanly: %s", handle.index, exc)
+    ray.kill(handle.actor, no_restart=True)

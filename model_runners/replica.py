@@ -1,0 +1,67 @@
+"""One runner replica: a Kafka consumer in its model version's consumer group that
+scores micro-batches and produces scores. A plain class: ray_host.py wraps it in a
+Ray actor, so no Ray call sits on the path of a request."""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+
+from confluent_kafka import Consumer
+
+from common import codec, topics
+from common.clock import now_us
+from common.kafka import KafkaProducer, Record, consumer_config
+from common.settings import InfraSettings
+from common.stream import ConsumerLoop, DeadLetters
+from model_runners.artifacts import materialize
+from model_runners.runtimes import create_runtime
+from model_runners.scoring import ScoringCore
+
+log = logging.getLogger(__name__)
+
+
+def group_id(descriptor) -> str:
+    """Replicas of one version share a group, so they split its request partitions."""
+    return f"runner.{descriptor.data_type}.{descriptor.name}.{descriptor.version}"
+
+
+class RunnerReplica:
+    def __init__(self, descriptor_bytes: bytes, infra_env: dict, index: int = 0, batch_size: int = 256):
+        """Load the model, then start consuming. Raises ModelLoadError on a bad model."""
+        self.descriptor = codec.decode_descriptor(descriptor_bytes)
+        self.index = index
+        infra = InfraSettings(**infra_env)
+        artifact = materialize(self.descriptor)
+        try:
+            runtime = create_runtime(self.descriptor.format, use_gpu=self.descriptor.resources.num_gpus > 0)
+            runtime.load(artifact)
+        finally:
+            os.unlink(artifact.path)
+        self._core = ScoringCore(self.descriptor, runtime)
+        self._runtime = runtime
+        self._producer = KafkaProducer(infra)
+        consumer = Consumer(consumer_config(infra, group_id(self.descriptor)))
+        consumer.subscribe([topics.requests_topic(self.descriptor.data_type)])
+        self._loop = ConsumerLoop(consumer, {topics.REQUESTS_PREFIX: codec.decode_request}, self._score,
+                                  DeadLetters(self._producer, group_id(self.descriptor)), batch_size=batch_size)
+        self._scored = 0
+        self._thread = threading.Thread(target=self._loop.run, name="runner-loop", daemon=True)
+        self._thread.start()
+
+    def _score(self, records: list[Record]) -> None:
+        queued = now_us()
+        for score in self._core.score([r.value for r in records], queued):
+            self._producer.produce(topics.SCORES, codec.encode_score(score), key=score.request_id)
+        self._scored += len(records)
+
+    def health(self) -> dict:
+        return {"model": self.descriptor.key, "replica": self.index, "alive": self._thread.is_alive(),
+                "scored": self._scored, "provider": getattr(self._runtime, "provider", "")}
+
+    def stop(self) -> None:
+        """Finish the batch in hand, commit, leave the group, release the model."""
+        self._loop.stop()
+        self._thread.join(timeout=10)
+        self._producer.close()
+        self._runtime.unload()

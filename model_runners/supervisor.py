@@ -1,0 +1,119 @@
+"""The runner supervisor reconciles Ray actors with the model topic: it starts the
+replicas of every published version, reports loading / ready / failed / pending on
+the model-status topic, and stops the replicas of retired versions."""
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from dataclasses import dataclass, field
+
+from common import codec, topics
+from common.clock import now_us
+from common.descriptors import ModelDescriptor, ModelStatus, Status
+from common.domain import Role
+from common.follow import StateFollower
+from common.kafka import KafkaProducer, Record
+from common.settings import InfraSettings
+from model_runners import ray_host
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Deployment:
+    descriptor: ModelDescriptor
+    raw: bytes
+    status: Status = Status.LOADING
+    reason: str = ""
+    replicas: list = field(default_factory=list)
+
+
+class Supervisor:
+    def __init__(self, infra: InfraSettings, ray_num_cpus: int | None = None):
+        self._infra = infra
+        self._ray_num_cpus = ray_num_cpus
+        self._producer = KafkaProducer(infra)
+        self._published: queue.SimpleQueue[Record] = queue.SimpleQueue()
+        self._follower = StateFollower(infra, {topics.MODELS: codec.decode_descriptor},
+                                       self._published.put, self._producer, "supervisor")
+        self._deployments: dict[str, Deployment] = {}
+        self._stop = threading.Event()
+
+    def run(self) -> None:
+        ray_host.connect(self._infra.ray_address, self._ray_num_cpus)
+        self._follower.start()
+        try:
+            while not self._stop.wait(0.2):
+                self._take_publications()
+                self._watch_loading()
+        finally:
+            self._shutdown()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    # Reconciling ---------------------------------------------------------------------
+    def _take_publications(self) -> None:
+        while True:
+            try:
+                record = self._published.get_nowait()
+            except queue.Empty:
+                return
+            self._apply(record.value, record.raw)
+
+    def _apply(self, descriptor: ModelDescriptor, raw: bytes) -> None:
+        key = descriptor.key
+        current = self._deployments.get(key)
+        if descriptor.role is Role.RETIRED:
+            if current is not None:
+                self._stop_replicas(current)
+                del self._deployments[key]
+            self._report(descriptor, Status.RETIRED)
+            return
+        if current is not None:  # a role change: the rendezvous acts on it, the replicas don't
+            current.descriptor = descriptor
+            return
+        deployment = Deployment(descriptor, raw)
+        self._deployments[key] = deployment
+        self._start(deployment)
+
+    def _start(self, deployment: Deployment) -> None:
+        d = deployment.descriptor
+        lacking = ray_host.cluster_has(d)
+        if lacking:  # stays pending; Ray places it if the cluster grows
+            deployment.status, deployment.reason = Status.PENDING, lacking
+        self._report(d, deployment.status, deployment.reason)
+        env = self._infra.model_dump()
+        deployment.replicas = [ray_host.start_replica(d, deployment.raw, env, i) for i in range(d.resources.replicas)]
+
+    def _watch_loading(self) -> None:
+        for deployment in self._deployments.values():
+            if deployment.status not in (Status.LOADING, Status.PENDING):
+                continue
+            polled = [ray_host.poll_ready(h) for h in deployment.replicas]
+            errors = [err for done, err in polled if err]
+            if errors:
+                deployment.status, deployment.reason = Status.FAILED, errors[0]
+                self._stop_replicas(deployment)
+                self._report(deployment.descriptor, Status.FAILED, errors[0])
+            elif all(done for done, _ in polled):
+                deployment.status, deployment.reason = Status.READY, ""
+                self._report(deployment.descriptor, Status.READY, replicas=len(polled))
+
+    def _stop_replicas(self, deployment: Deployment) -> None:
+        for handle in deployment.replicas:
+            ray_host.stop_replica(handle)
+        deployment.replicas = []
+
+    def _report(self, d: ModelDescriptor, status: Status, reason: str = "", replicas: int = 0) -> None:
+        log.info("model %s is %s%s", d.key, status.value, f": {reason}" if reason else "")
+        self._producer.produce(topics.MODEL_STATUS, codec.encode_status(
+            ModelStatus(d.ref, d.data_type, status, reason, replicas, now_us())), key=d.key)
+
+    def _shutdown(self) -> None:
+        for deployment in self._deployments.values():
+            self._stop_replicas(deployment)
+        self._follower.stop()
+        self._producer.close()
+        ray_host.shutdown()

@@ -1,0 +1,154 @@
+"""The transport-neutral rendezvous: requests, scores and ticks in; decisions out.
+
+It keeps a mailbox per open request, asks the data type's policy what to do, and
+emits exactly one Answered per request. Scores may come in any order: duplicates
+change nothing, early ones wait (bounded, expiring) for their request, late ones are
+reported but never change an answer. Time is always passed in."""
+from __future__ import annotations
+
+import heapq
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from common.domain import Answer, Decision, ModelLatency, Output, Reason, Request, Score
+from rendezvous.catalog import Catalog
+from rendezvous.mailbox import Entry, Mailbox
+from rendezvous.policies.base import Choose
+
+
+@dataclass(frozen=True, slots=True)
+class Answered:
+    decision: Decision
+    source: Any  # the request's origin, so the adapter can release its offset
+
+
+@dataclass(frozen=True, slots=True)
+class LateScore:
+    score: Score
+    source: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A message the rendezvous can't use (unknown version, no such request): dead-letter it."""
+
+    reason: str
+    source: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Absorbed:
+    """A message fully handled with nothing to emit (a duplicate, a replayed request)."""
+
+    source: Any
+
+
+Outcome = Answered | LateScore | Rejected | Absorbed
+
+
+class RendezvousCore:
+    def __init__(self, catalog: Catalog, *, early_limit: int = 10_000, early_ttl_us: int = 30_000_000,
+                 answered_limit: int = 200_000, answered_ttl_us: int = 300_000_000):
+        self.catalog = catalog
+        self.open: dict[str, tuple[Mailbox, Any]] = {}
+        self._timers: list[tuple[int, str]] = []
+        self._early: OrderedDict[str, list[tuple[Score, int, Any]]] = OrderedDict()
+        self._answered: OrderedDict[str, int] = OrderedDict()
+        self._early_limit, self._early_ttl_us = early_limit, early_ttl_us
+        self._answered_limit, self._answered_ttl_us = answered_limit, answered_ttl_us
+
+    # Inputs ----------------------------------------------------------------------
+    def on_request(self, request: Request, now_us: int, source: Any = None) -> list[Outcome]:
+        rid = request.request_id
+        if rid in self.open or rid in self._answered:
+            return [Absorbed(source)]  # redelivered: it has (or will get) its one answer
+        policy = self.catalog.policy_for(request.data_type)
+        budget_ms = min(policy.deadline_ms, request.deadline_ms or policy.deadline_ms)
+        mailbox = Mailbox(request, arrived_us=now_us, deadline_us=request.enqueued_at_us + budget_ms * 1000,
+                          policy=policy.name, expected=self.catalog.expected(request.data_type))
+        self.open[rid] = (mailbox, source)
+        outcomes: list[Outcome] = []
+        for score, arrived_us, score_source in self._early.pop(rid, ()):
+            outcomes.extend(self._add_score(mailbox, score, arrived_us, score_source))
+        outcomes.extend(self._evaluate(rid, now_us))
+        return outcomes
+
+    def on_score(self, score: Score, now_us: int, source: Any = None) -> list[Outcome]:
+        if not self.catalog.knows(score.model):
+            return [Rejected(f"score from unknown model version {score.model}", source)]
+        rid = score.request_id
+        if rid in self._answered:
+            return [LateScore(score, source)]
+        opened = self.open.get(rid)
+        if opened is None:
+            return self._keep_early(score, now_us, source)
+        return self._add_score(opened[0], score, now_us, source) + self._evaluate(rid, now_us)
+
+    def on_tick(self, now_us: int) -> list[Outcome]:
+        outcomes: list[Outcome] = []
+        while self._timers and self._timers[0][0] <= now_us:
+            _, rid = heapq.heappop(self._timers)
+            if rid in self.open:
+                outcomes.extend(self._evaluate(rid, now_us))
+        outcomes.extend(self._expire_early(now_us))
+        self._forget_answered(now_us)
+        return outcomes
+
+    def next_wake_us(self) -> int | None:
+        return self._timers[0][0] if self._timers else None
+
+    # Internals -------------------------------------------------------------------
+    def _add_score(self, mailbox: Mailbox, score: Score, now_us: int, source: Any) -> list[Outcome]:
+        entry = Entry(score, self.catalog.role(score.model), self.catalog.quality(score.model), now_us)
+        mailbox.add(entry)  # a duplicate is simply not added again
+        return [Absorbed(source)]
+
+    def _evaluate(self, rid: str, now_us: int) -> list[Outcome]:
+        mailbox, source = self.open[rid]
+        verdict = self.catalog.policy_for(mailbox.request.data_type).decide(mailbox, now_us)
+        if not isinstance(verdict, Choose):
+            heapq.heappush(self._timers, (verdict.until_us, rid))
+            return []
+        del self.open[rid]
+        self._answered[rid] = now_us
+        return [Answered(self._decision(mailbox, verdict, now_us), source)]
+
+    def _decision(self, mailbox: Mailbox, verdict: Choose, now_us: int) -> Decision:
+        request, chosen = mailbox.request, verdict.entry
+        answer = Answer(
+            request_id=request.request_id, correlation_id=request.reply_to.correlation_id,
+            data_type=request.data_type, record_id=request.record_id, policy=mailbox.policy,
+            reason=verdict.reason if chosen else Reason.TIMEOUT,
+            output=chosen.score.output if chosen else Output(),
+            model=chosen.model if chosen else None,
+            answered=tuple(ModelLatency(e.model, e.arrived_us - request.enqueued_at_us)
+                           for e in mailbox.entries.values()),
+            late=mailbox.late_models(), waited_us=now_us - mailbox.arrived_us, decided_at_us=now_us)
+        return Decision(request, answer, tuple(e.score for e in mailbox.entries.values()))
+
+    def _keep_early(self, score: Score, now_us: int, source: Any) -> list[Outcome]:
+        outcomes: list[Outcome] = []
+        if len(self._early) >= self._early_limit:  # bounded: the oldest goes first
+            _, dropped = self._early.popitem(last=False)
+            outcomes.extend(Rejected("no request arrived for this score (early buffer full)", s)
+                            for _, _, s in dropped)
+        self._early.setdefault(score.request_id, []).append((score, now_us, source))
+        return outcomes
+
+    def _expire_early(self, now_us: int) -> list[Outcome]:
+        outcomes: list[Outcome] = []
+        while self._early:
+            rid, held = next(iter(self._early.items()))
+            if now_us - held[0][1] < self._early_ttl_us:
+                break
+            del self._early[rid]
+            outcomes.extend(Rejected("no request arrived for this score", s) for _, _, s in held)
+        return outcomes
+
+    def _forget_answered(self, now_us: int) -> None:
+        while self._answered:
+            rid, at = next(iter(self._answered.items()))
+            if len(self._answered) <= self._answered_limit and now_us - at < self._answered_ttl_us:
+                break
+            del self._answered[rid]

@@ -1,0 +1,49 @@
+"""Which offsets the rendezvous may commit: everything before the oldest message
+it still needs (an open request, or a score waiting in a mailbox or the early
+buffer). After a crash, a new owner replays from there and rebuilds the mailboxes
+(docs/decisions/002-mailbox-recovery.md)."""
+from __future__ import annotations
+
+from collections import defaultdict
+
+TopicPartition = tuple[str, int]
+
+
+class OffsetTracker:
+    def __init__(self) -> None:
+        self._held: dict[TopicPartition, dict[int, int]] = defaultdict(dict)  # offset -> hold count
+        self._next: dict[TopicPartition, int] = {}  # one past the highest offset seen
+        self._committed: dict[TopicPartition, int] = {}
+
+    def seen(self, tp: TopicPartition, offset: int) -> None:
+        self._next[tp] = max(self._next.get(tp, 0), offset + 1)
+
+    def hold(self, tp: TopicPartition, offset: int) -> None:
+        held = self._held[tp]
+        held[offset] = held.get(offset, 0) + 1
+
+    def release(self, tp: TopicPartition, offset: int) -> None:
+        held = self._held.get(tp)
+        if held is None or offset not in held:
+            return
+        held[offset] -= 1
+        if held[offset] <= 0:
+            del held[offset]
+
+    def forget(self, tps: list[TopicPartition]) -> None:
+        """Partitions revoked in a rebalance: their new owner replays them."""
+        for tp in tps:
+            self._held.pop(tp, None)
+            self._next.pop(tp, None)
+            self._committed.pop(tp, None)
+
+    def advanced(self) -> list[tuple[str, int, int]]:
+        """(topic, partition, offset) whose committable offset moved since last asked."""
+        moved = []
+        for tp, next_offset in self._next.items():
+            held = self._held.get(tp)
+            safe = min(held) if held else next_offset
+            if safe > self._committed.get(tp, -1):
+                self._committed[tp] = safe
+                moved.append((tp[0], tp[1], safe))
+        return moved

@@ -1,0 +1,155 @@
+"""The rendezvous's Kafka adapter: decode, call the core, publish its answers.
+
+Offsets are committed only up to the oldest message still needed (offsets.py), and
+every answer is claimed in Redis before it is published (claims.py)."""
+from __future__ import annotations
+
+import functools
+import logging
+import queue
+from collections import deque
+
+import redis
+from confluent_kafka import Consumer
+
+from common import codec, topics
+from common.clock import now_us
+from common.kafka import KafkaProducer, Record, consumer_config
+from common.follow import StateFollower
+from common.settings import InfraSettings
+from common.stream import ConsumerLoop, DeadLetters
+from rendezvous.catalog import Catalog
+from rendezvous.claims import Claims
+from rendezvous.core import Absorbed, Answered, LateScore, Outcome, Rejected, RendezvousCore
+from rendezvous.offsets import OffsetTracker
+from rendezvous.settings import RendezvousSettings
+
+log = logging.getLogger(__name__)
+
+STATE_DECODERS = {topics.MODELS: codec.decode_descriptor, topics.MODEL_STATUS: codec.decode_status,
+                  topics.POLICIES: codec.decode_policy}
+
+
+class RendezvousService:
+    def __init__(self, infra: InfraSettings, settings: RendezvousSettings, redis_client: redis.Redis):
+        self._infra, self._settings = infra, settings
+        self._core = RendezvousCore(Catalog(), early_limit=settings.early_score_limit,
+                                    early_ttl_us=settings.early_score_ttl_s * 1_000_000)
+        self._claims = Claims(redis_client, settings.claim_ttl_s)
+        self._producer = KafkaProducer(infra)
+        self._offsets = OffsetTracker()
+        self._score_sources: dict[str, list[Record]] = {}
+        self._state_updates: queue.SimpleQueue[Record] = queue.SimpleQueue()
+        self._delivered: deque[str] = deque()  # request ids whose answer the broker acknowledged
+        self._follower = StateFollower(infra, STATE_DECODERS, self._state_updates.put, self._producer,
+                                       "rendezvous-state")
+        consumer = Consumer(consumer_config(
+            infra, settings.group_id, **{"auto.offset.reset": "earliest",
+                                         "partition.assignment.strategy": "range"}))
+        consumer.subscribe([topics.REQUESTS_PATTERN, topics.SCORES], on_revoke=self._on_revoke)
+        self._dead_letters = DeadLetters(self._producer, "rendezvous")
+        decoders = {topics.REQUESTS_PREFIX: codec.decode_request, topics.SCORES: codec.decode_score}
+        self._loop = ConsumerLoop(consumer, decoders, self._on_batch, self._dead_letters,
+                                  batch_size=settings.batch_size, store_offsets=False,
+                                  tick=self._on_tick, next_poll_timeout=self._until_next_timer)
+
+    def run(self) -> None:
+        self._follower.start()
+        if not self._follower.wait_caught_up(60):
+            log.warning("state topics not caught up after 60 s; serving with what was read")
+        self._apply_state_updates()
+        log.info("rendezvous consuming %s and %s", topics.REQUESTS_PATTERN, topics.SCORES)
+        try:
+            self._loop.run()
+        finally:
+            self._follower.stop()
+            self._producer.close()
+
+    def stop(self) -> None:
+        self._loop.stop()
+
+    # Loop callbacks ----------------------------------------------------------------
+    def _on_batch(self, records: list[Record]) -> None:
+        self._apply_state_updates()
+        now = now_us()
+        outcomes: list[Outcome] = []
+        for r in records:
+            tp = (r.topic, r.partition)
+            self._offsets.seen(tp, r.offset)
+            self._offsets.hold(tp, r.offset)
+            if r.topic == topics.SCORES:
+                scored = self._core.on_score(r.value, now, r)
+                if all(isinstance(o, (Absorbed, Answered)) for o in scored):  # held in a mailbox
+                    self._score_sources.setdefault(r.value.request_id, []).append(r)
+                outcomes.extend(scored)
+            else:
+                outcomes.extend(self._core.on_request(r.value, now, r))
+        self._emit(outcomes)
+
+    def _on_tick(self) -> None:
+        self._emit(self._core.on_tick(now_us()))
+        self._confirm_delivered()
+        for topic, partition, offset in self._offsets.advanced():
+            self._loop.store(topic, partition, offset)
+
+    def _until_next_timer(self) -> float:
+        wake = self._core.next_wake_us()
+        return 0.05 if wake is None else max(0.0, (wake - now_us()) / 1e6)
+
+    def _on_revoke(self, consumer, partitions) -> None:
+        self._offsets.forget([(p.topic, p.partition) for p in partitions])
+
+    # Outputs -----------------------------------------------------------------------
+    def _emit(self, outcomes: list[Outcome]) -> None:
+        answered = [o for o in outcomes if isinstance(o, Answered)]
+        if answered:
+            self._publish(answered)
+        for o in outcomes:
+            if isinstance(o, Rejected):
+                self._dead_letters.send(o.source, o.reason)
+                self._release(o.source)
+                self._score_sources.pop(o.source.value.request_id, None)
+            elif isinstance(o, LateScore):
+                log.debug("late score %s from %s", o.score.request_id, o.score.model)
+                self._release(o.source)
+            elif isinstance(o, Absorbed) and o.source is not None and o.source.topic != topics.SCORES:
+                self._release(o.source)  # a redelivered request: nothing more to do
+
+    def _publish(self, answered: list[Answered]) -> None:
+        by_id = {o.decision.answer.request_id: o for o in answered}
+        payloads = [(rid, codec.encode_answer(o.decision.answer)) for rid, o in by_id.items()]
+        for rid, payload in self._claims.claim(payloads):
+            outcome = by_id[rid]
+            reply_to = outcome.decision.request.reply_to
+            self._producer.produce(reply_to.topic, payload, key=reply_to.correlation_id,
+                                   on_delivery=functools.partial(self._on_answer_delivered, rid))
+            self._producer.produce(topics.DECISIONS, codec.encode_decision(outcome.decision), key=rid)
+        for rid, outcome in by_id.items():
+            self._release(outcome.source)
+            for score_record in self._score_sources.pop(rid, ()):
+                self._release(score_record)
+
+    def _on_answer_delivered(self, request_id: str, err, msg) -> None:
+        if err is not None:
+            log.error("answer %s to %s not delivered: %s", request_id, msg.topic(), err)
+            return  # left unconfirmed: a replay will send it again
+        self._delivered.append(request_id)
+
+    def _release(self, record: Record | None) -> None:
+        if record is not None:
+            self._offsets.release((record.topic, record.partition), record.offset)
+
+    def _confirm_delivered(self) -> None:
+        delivered = [self._delivered.popleft() for _ in range(len(self._delivered))]
+        self._claims.confirm(delivered)
+
+    def _apply_state_updates(self) -> None:
+        catalog = self._core.catalog
+        while True:
+            try:
+                record = self._state_updates.get_nowait()
+            except queue.Empty:
+                return
+            apply = {topics.MODELS: catalog.add_model, topics.MODEL_STATUS: catalog.set_status,
+                     topics.POLICIES: catalog.set_policy}[record.topic]
+            apply(record.value)

@@ -1,0 +1,15 @@
+"""Settings of the rendezvous service (env prefix RENDEZVOUS_)."""
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class RendezvousSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RENDEZVOUS_", frozen=True, extra="ignore")
+
+    group_id: str = Field("rendezvous", description="Consumer group shared by every rendezvous instance.")
+    batch_size: int = Field(512, ge=1, le=10_000, description="Most messages handled per poll.")
+    claim_ttl_s: int = Field(3600, ge=60, description="How long an answer's claim is kept in Redis.")
+    early_score_ttl_s: int = Field(30, ge=1, description="How long a score waits for its request.")
+    early_score_limit: int = Field(10_000, ge=1, description="Most request ids with early scores held.")

@@ -1,0 +1,26 @@
+"""Create the platform's topics and publish the demo models and policy."""
+from __future__ import annotations
+
+from common.topics import CORE_TOPICS
+from common.kafka import KafkaProducer, ensure_topics
+from common.settings import InfraSettings
+from registry.publisher import publish_model, publish_policy
+
+
+
+def bootstrap(env: dict, demo: bool = True) -> None:
+    infra = InfraSettings(kafka_bootstrap=env["KAFKA_BOOTSTRAP"], redis_url=env["REDIS_URL"])
+    ensure_topics(infra, CORE_TOPICS)
+    if not demo:
+        return
+    from stack import demo as iris
+
+    producer = KafkaProducer(infra)
+    try:
+        for descriptor in iris.iris_models():
+            publish_model(producer, infra, descriptor)
+            print(f"[up] published demo model {descriptor.key} ({descriptor.role.value}, "
+                  f"accuracy {descriptor.quality:.3f})", flush=True)
+        publish_policy(producer, iris.iris_policy())
+    finally:
+        producer.close()

@@ -1,0 +1,17 @@
+"""The platform's command line: `rvs up` (or `python -m stack up`)."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="rvs", description="Rendezvous serving platform")
+    sub = parser.add_subparsers(dest="command", required=True)
+    up = sub.add_parser("up", help="run the whole platform in the foreground on the embedded default")
+    up.add_argument("--no-demo", action="store_true", help="don't train and publish the iris demo models")
+    up.add_argument("--run-dir", default=".run", help="where logs go (default .run)")
+    args = parser.parse_args(argv)
+    if args.command == "up":
+        from stack.up import run
+        sys.exit(run(demo=not args.no_demo, run_dir=args.run_dir))

