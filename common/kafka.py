@@ -115,6 +115,16 @@ def assign_all(consumer: Consumer, names: Iterable[str], offset: int = OFFSET_BE
     return assignment
 
 
+def fetch_batch(consumer: Consumer, max_messages: int, timeout: float) -> list:
+    """Wait up to `timeout` for the first message, then take what is already there.
+    (consume(n, timeout) waits until it has n messages or the timeout passes, which
+    would add the whole timeout to every hop at low load.)"""
+    first = consumer.poll(timeout)
+    if first is None:
+        return []
+    return [first, *consumer.consume(max_messages - 1, 0)] if max_messages > 1 else [first]
+
+
 def end_offsets(consumer: Consumer, assignment: list[TopicPartition], timeout: float = 10.0) -> dict:
     """The high watermark of each assigned partition: where 'caught up' is."""
     return {(tp.topic, tp.partition): consumer.get_watermark_offsets(tp, timeout=timeout)[1]

@@ -13,7 +13,7 @@ from confluent_kafka import Consumer, KafkaError, TopicPartition
 from common import codec, topics
 from common.clock import now_us
 from common.errors import WireError
-from common.kafka import BatchHandler, Decoder, KafkaProducer, Record
+from common.kafka import BatchHandler, Decoder, KafkaProducer, Record, fetch_batch
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ class ConsumerLoop:
         try:
             while not self._stop.is_set():
                 timeout = self._next_poll_timeout() if self._next_poll_timeout else self._poll_timeout
-                messages = self._consumer.consume(self._batch_size, max(0.0, min(timeout, self._poll_timeout)))
+                messages = fetch_batch(self._consumer, self._batch_size, max(0.0, min(timeout, self._poll_timeout)))
                 records = self._decode(messages)
                 if records:
                     self._handle(records)

@@ -13,7 +13,7 @@ from confluent_kafka import OFFSET_END, Consumer
 from common import codec
 from common.domain import Answer
 from common.errors import WireError
-from common.kafka import assign_all, consumer_config
+from common.kafka import assign_all, consumer_config, fetch_batch
 from common.settings import InfraSettings
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ class ReplyListener:
         try:
             while not self._stop.is_set():
                 answers = []
-                for msg in consumer.consume(512, 0.05):
+                for msg in fetch_batch(consumer, 512, 0.05):
                     if msg.error():
                         continue
                     try:

@@ -13,7 +13,6 @@ from loadtest.config import RunConfig, parse_known_versions
 from loadtest.ledger import LedgerWriter, read_ledger
 from loadtest.ledger_check import check_entries, check_ledger, format_check
 from loadtest.live import LiveStats, ProgressDisplay
-from loadtest.plots import plot_latency_histogram, plot_latency_over_time
 from loadtest.report import build_result, format_summary, got_response, write_result
 from loadtest.runner import LoadRunner
 from loadtest.transport import load_transport
@@ -54,7 +53,7 @@ def run_command(argv: list[str]) -> int:
     ledger = LedgerWriter(config.ledger_path, wall_offset)
     runner = LoadRunner(config, transport, ledger, stats, ProgressDisplay(stats) if config.progress else None)
     try:
-        elapsed_s = run_event_loop(_drive(runner, transport))
+        elapsed_s = asyncio.run(_drive(runner, transport))
     finally:
         ledger.close()
     result = report(config, stats, runner.started + wall_offset, elapsed_s)
@@ -72,25 +71,25 @@ async def _drive(runner: LoadRunner, transport) -> float:
         await transport.close()
 
 
-def run_event_loop(coroutine):
-    """Run on uvloop when installed: it roughly halves the client's CPU per request."""
-    try:
-        import uvloop
-    except ImportError:
-        return asyncio.run(coroutine)
-    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-        return runner.run(coroutine)
-
-
 def report(config: RunConfig, stats: LiveStats, started_wall: float, elapsed_s: float) -> dict:
     """Check the ledger, then write result.json and the plots."""
     entries = read_ledger(config.ledger_path)
     check = check_entries(entries, config.grace_ms, config.known_versions)
     result = build_result(config, entries, stats, started_wall, elapsed_s, check)
     write_result(result, config.out_dir)
+    write_plots(config, entries, result)
+    return result
+
+
+def write_plots(config: RunConfig, entries: list[dict], result: dict) -> None:
+    """The two PNGs; matplotlib is an optional dependency (extras dev and bench)."""
+    try:
+        from loadtest.plots import plot_latency_histogram, plot_latency_over_time
+    except ImportError as exc:
+        print(f"plots skipped: {exc} (pip install matplotlib)", file=sys.stderr)
+        return
     shape = f"{config.rate:g} req/s open loop" if config.mode == "open" else f"{config.concurrency} closed-loop clients"
     subtitle = f"{shape} against {config.base_url} ({config.data_type})"
     plot_latency_over_time(result["per_second"], config.warmup_s, config.out_dir / "latency_over_time.png", subtitle)
     measured = [e["latency_ms"] for e in entries if got_response(e) and not e.get("warmup")]
     plot_latency_histogram(measured, result["latency_ms"], config.out_dir / "latency_histogram.png", subtitle)
-    return result

@@ -69,37 +69,49 @@ def add_check_options(parser: argparse.ArgumentParser) -> None:
 def run_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m loadtest", description=RUN_DESCRIPTION,
                                      epilog=RUN_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    load = parser.add_argument_group("load shape")
-    load.add_argument("--mode", choices=("open", "closed"), default="open", help="open or closed loop (default open)")
-    load.add_argument("--rate", type=float, metavar="R", default=100.0, help="open loop: requests per second (default 100)")
-    load.add_argument("--concurrency", type=int, metavar="N", default=8, help="closed loop: number of clients (default 8)")
-    load.add_argument("--duration", type=float, metavar="SECONDS", default=10.0,
-                      help="seconds of sending, warmup included; the run always ends after this "
-                           "plus at most --timeout for the last answers (default 10)")
-    load.add_argument("--requests", type=int, metavar="N", help="stop after sending this many requests")
-    load.add_argument("--warmup", type=float, metavar="SECONDS", default=0.0,
-                      help="requests scheduled in the first SECONDS are left out of the stats (default 0)")
-    load.add_argument("--max-in-flight", type=int, metavar="N", default=1024,
-                      help="open loop: most requests awaiting an answer; more are shed by the client (default 1024)")
-    target = parser.add_argument_group("target")
-    target.add_argument("--base-url", metavar="URL", default="http://127.0.0.1:8000", help="platform URL (default %(default)s)")
-    target.add_argument("--data-type", metavar="NAME", default="iris", help="data type to score (default iris)")
-    target.add_argument("--transport", type=transport_name, metavar="NAME", default="http",
-                        help=f"how to reach the platform: {', '.join(sorted(TRANSPORTS))} (default http)")
-    target.add_argument("--features", type=features_json, metavar="JSON",
-                        help="JSON input: [5.1,3.5,1.4,0.2], {\"name\": value}, or a list of samples to cycle "
-                             "(default: six Iris rows)")
-    target.add_argument("--deadline-ms", type=int, metavar="MS", help="deadline_ms sent with each request (default: none)")
-    target.add_argument("--timeout", type=float, metavar="SECONDS", default=10.0,
-                        help="seconds the client waits for an answer before counting an error (default 10)")
-    target.add_argument("--connections", type=int, metavar="N",
-                        help="connection pool size (default: --concurrency, or --max-in-flight in open loop)")
+    add_load_options(parser.add_argument_group("load shape"))
+    add_target_options(parser.add_argument_group("target"))
     output = parser.add_argument_group("output")
     output.add_argument("--out", metavar="DIR", help="result directory (default loadtest-results/<timestamp>/)")
     output.add_argument("--ledger", metavar="PATH", help="ledger path (default OUT/ledger.jsonl)")
     output.add_argument("--quiet", action="store_true", help="no progress line on stderr")
     add_check_options(parser.add_argument_group("ledger check"))
     return parser
+
+
+def add_load_options(group) -> None:
+    group.add_argument("--mode", choices=("open", "closed"), default="open",
+                       help="open or closed loop (default open)")
+    group.add_argument("--rate", type=float, metavar="R", default=100.0,
+                       help="open loop: requests per second (default 100)")
+    group.add_argument("--concurrency", type=int, metavar="N", default=8,
+                       help="closed loop: number of clients (default 8)")
+    group.add_argument("--duration", type=float, metavar="SECONDS", default=10.0,
+                       help="seconds of sending, warmup included; the run always ends after this "
+                            "plus at most --timeout for the last answers (default 10)")
+    group.add_argument("--requests", type=int, metavar="N", help="stop after sending this many requests")
+    group.add_argument("--warmup", type=float, metavar="SECONDS", default=0.0,
+                       help="requests scheduled in the first SECONDS are left out of the stats (default 0)")
+    group.add_argument("--max-in-flight", type=int, metavar="N", default=1024,
+                       help="open loop: most requests awaiting an answer; more are shed by the client "
+                            "(default 1024)")
+
+
+def add_target_options(group) -> None:
+    group.add_argument("--base-url", metavar="URL", default="http://127.0.0.1:8000",
+                       help="platform URL (default %(default)s)")
+    group.add_argument("--data-type", metavar="NAME", default="iris", help="data type to score (default iris)")
+    group.add_argument("--transport", type=transport_name, metavar="NAME", default="http",
+                       help=f"how to reach the platform: {', '.join(sorted(TRANSPORTS))} (default http)")
+    group.add_argument("--features", type=features_json, metavar="JSON",
+                       help='JSON input: [5.1,3.5,1.4,0.2], {"name": value}, or a list of samples to cycle '
+                            "(default: six Iris rows)")
+    group.add_argument("--deadline-ms", type=int, metavar="MS",
+                       help="deadline_ms sent with each request (default: none, the policy's)")
+    group.add_argument("--timeout", type=float, metavar="SECONDS", default=10.0,
+                       help="seconds the client waits for an answer before counting an error (default 10)")
+    group.add_argument("--connections", type=int, metavar="N",
+                       help="connection pool size (default: --concurrency, or --max-in-flight in open loop)")
 
 
 def check_parser() -> argparse.ArgumentParser:

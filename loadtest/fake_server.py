@@ -41,6 +41,7 @@ class FakeServer:
         self.received = 0
         self.idempotency_keys: list[bytes] = []
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
         self._ready = threading.Event()
 
     @property
@@ -48,23 +49,36 @@ class FakeServer:
         return f"http://127.0.0.1:{self.port}"
 
     async def serve(self) -> None:
+        """Serve until ``stop``; then end the connection handlers too."""
+        self._stop_requested = asyncio.Event()
         server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)
         self.port = server.sockets[0].getsockname()[1]
         self._ready.set()
         async with server:
-            await server.serve_forever()
+            await self._stop_requested.wait()
+        handlers = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+        for task in handlers:
+            task.cancel()
+        await asyncio.gather(*handlers, return_exceptions=True)
 
-    def start(self) -> "FakeServer":
+    def start(self) -> FakeServer:
         """Serve from a daemon thread; returns once the port is known."""
         self._loop = asyncio.new_event_loop()
-        threading.Thread(target=self._loop.run_until_complete, args=(self.serve(),), daemon=True).start()
-        self._ready.wait(timeout=10)
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        if not self._ready.wait(timeout=10):
+            raise RuntimeError("fake server did not start")
         return self
 
+    def _run(self) -> None:
+        self._loop.run_until_complete(self.serve())
+        self._loop.close()
+
     def stop(self) -> None:
-        if self._loop is not None:
-            for task in asyncio.all_tasks(self._loop):
-                self._loop.call_soon_threadsafe(task.cancel)
+        if self._thread is not None:
+            self._loop.call_soon_threadsafe(self._stop_requested.set)
+            self._thread.join(timeout=10)
+            self._thread = None
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:

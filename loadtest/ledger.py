@@ -33,7 +33,7 @@ class LedgerWriter:
         """``wall_offset`` turns ``perf_counter()`` readings into epoch seconds."""
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._file = open(path, "wb", buffering=1 << 20)
+        self._file = open(path, "wb", buffering=1 << 20)  # noqa: SIM115 - closed by close()
         self._wall_offset = wall_offset
         self.lines = 0
 

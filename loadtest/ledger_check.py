@@ -57,9 +57,9 @@ def check_entries(entries: list[dict], deadline_grace_ms: float, known_versions=
             problems["duplicate"].append(request_id or client_id)
         answered_ids[client_id].append(answer)
         seen_request_ids.add(request_id)
-        if known_versions is not None and is_official(answer["status"]):
-            if (answer.get("model_name"), answer.get("model_version")) not in known_versions:
-                problems["wrong_version"].append(request_id or client_id)
+        model = (answer.get("model_name"), answer.get("model_version"))
+        if known_versions is not None and is_official(answer["status"]) and model not in known_versions:
+            problems["wrong_version"].append(request_id or client_id)
         if _is_late(answer, sends[client_id], deadline_grace_ms):
             problems["late"].append(request_id or client_id)
     for client_id in sends:

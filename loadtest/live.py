@@ -14,6 +14,8 @@ from typing import TextIO
 from loadtest.ledger_check import is_official
 from loadtest.stats import LogHistogram
 
+MIN_RATE_WINDOW_S = 0.5  # shorter windows give noisy rates
+
 
 class LiveStats:
     """Counters for the whole run so far (warmup included)."""
@@ -51,12 +53,15 @@ class ProgressDisplay:
         self._stream = stream
         self._in_place = stream.isatty()
         self._last = (0.0, 0)  # (elapsed, completed) at the previous tick
+        self._rate = 0.0
 
     def show(self, elapsed_s: float) -> None:
         last_elapsed, last_completed = self._last
-        window = max(elapsed_s - last_elapsed, 1e-9)
-        rate = (self._stats.completed - last_completed) / window
-        self._last = (elapsed_s, self._stats.completed)
+        window = elapsed_s - last_elapsed
+        if window >= MIN_RATE_WINDOW_S:
+            self._rate = (self._stats.completed - last_completed) / window
+            self._last = (elapsed_s, self._stats.completed)
+        rate = self._rate  # a final line just after a tick keeps the last full second's rate
         line = format_progress(elapsed_s, self._stats, rate)
         if self._in_place:
             self._stream.write("\r" + line + "\x1b[K")

@@ -46,7 +46,8 @@ def plot_latency_over_time(per_second: list[dict], warmup_s: float, path: Path, 
     axes.set_xlabel("scheduled send time (seconds since start)")
     axes.set_ylabel("latency (ms)")
     axes.set_ylim(bottom=0)
-    axes.legend(loc="upper left")
+    if axes.get_legend_handles_labels()[0]:  # nothing to label when nothing answered
+        axes.legend(loc="upper left")
     figure.savefig(path)
     return path
 

@@ -50,11 +50,16 @@ def build_result(config: RunConfig, entries: list[dict], stats: LiveStats,
         },
         "latency_ms": latency_summary(e["latency_ms"] for e in responded),
         "service_ms": latency_summary(e["service_ms"] for e in responded if e.get("service_ms") is not None),
-        "errors_by_status": dict(Counter(str(e["status"]) for e in measured if not is_official(e.get("status"))).most_common()),
-        "reasons": dict(Counter(str(e["reason"]) for e in responded if e.get("reason")).most_common()),
+        "errors_by_status": _count(str(e["status"]) for e in measured if not is_official(e.get("status"))),
+        "reasons": _count(str(e["reason"]) for e in responded if e.get("reason")),
         "per_second": per_second_series(entries, started_wall, config.warmup_s),
         "ledger_check": check,
     }
+
+
+def _count(keys) -> dict:
+    """Occurrences per key, most frequent first."""
+    return dict(Counter(keys).most_common())
 
 
 def per_second_series(entries: list[dict], started_wall: float, warmup_s: float) -> list[dict]:

@@ -14,6 +14,7 @@ timeout plus a little slack, so the tool always stops by itself.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import signal
 import time
@@ -106,7 +107,8 @@ class LoadRunner:
     async def _send_and_record(self, scheduled_at: float) -> None:
         config = self._config
         record = Record(str(uuid.uuid4()), config.data_type, next(self._features), config.deadline_ms)
-        warmup = scheduled_at - self.started < config.warmup_s
+        # Rounded so the request due exactly at the end of the warmup is measured.
+        warmup = round(scheduled_at - self.started, 9) < config.warmup_s
         self._stats.sent += 1
         try:
             outcome = await self._transport.send(record)
@@ -138,7 +140,5 @@ def _failure(sent_at: float, error: str) -> Outcome:
 
 def _try(action) -> None:
     """Signal handlers only work in the main thread of a Unix process; skip otherwise."""
-    try:
+    with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
         action()
-    except (NotImplementedError, RuntimeError, ValueError):
-        pass

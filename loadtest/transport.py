@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol, Union, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from loadtest.config import RunConfig
@@ -27,7 +27,7 @@ TRANSPORTS: dict[str, str] = {
 # An HTTP status code, or for transports without one: "ok" (official answer),
 # "timeout" (official timeout answer) or "error" (no answer: the transport failed
 # or the client gave up waiting).
-Status = Union[int, str]
+Status = int | str
 
 
 @dataclass(frozen=True)

@@ -134,6 +134,7 @@ class RendezvousCore:
             outcomes.extend(Rejected("no request arrived for this score (early buffer full)", s)
                             for _, _, s in dropped)
         self._early.setdefault(score.request_id, []).append((score, now_us, source))
+        outcomes.append(Absorbed(source))
         return outcomes
 
     def _expire_early(self, now_us: int) -> list[Outcome]:

