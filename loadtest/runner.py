@@ -39,7 +39,9 @@ class LoadRunner:
         self.started = 0.0  # perf_counter() at the start of the schedule
 
     def stop(self) -> None:
-        """Stop sending (answers in flight are still awaited)."""
+        """Stop sending (answers in flight are still awaited); a second call aborts."""
+        if self._stopping:
+            raise KeyboardInterrupt  # a second Ctrl-C: the user does not want to wait
         self._stopping = True
 
     async def run(self) -> float:

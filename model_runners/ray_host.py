@@ -55,7 +55,7 @@ def start_replica(descriptor: ModelDescriptor, descriptor_bytes: bytes, infra_en
         # A killed replica comes back, reloads its model and rejoins its group.
         max_restarts=-1, name=f"runner:{descriptor.key}:{index}", get_if_exists=False)
     actor = actor_cls.remote(descriptor_bytes, infra_env, index)
-    return ReplicaHandle(actor, actor.health.remote(), index)
+    return ReplicaHandle(actor, actor.wait_assigned.remote(), index)
 
 
 def poll_ready(handle: ReplicaHandle) -> tuple[bool, str]:
@@ -64,7 +64,8 @@ def poll_ready(handle: ReplicaHandle) -> tuple[bool, str]:
     if not ready:
         return False, ""
     try:
-        ray.get(handle.ready_ref)
+        if not ray.get(handle.ready_ref):
+            return True, "loaded, but got no partitions of its request topic within 60 s"
         return True, ""
     except (RayActorError, RayTaskError) as exc:
         cause = getattr(exc, "cause", None) or exc

@@ -42,7 +42,9 @@ class RunnerReplica:
         self._runtime = runtime
         self._producer = KafkaProducer(infra)
         consumer = Consumer(consumer_config(infra, group_id(self.descriptor)))
-        consumer.subscribe([topics.requests_topic(self.descriptor.data_type)])
+        self._assigned = threading.Event()
+        consumer.subscribe([topics.requests_topic(self.descriptor.data_type)],
+                           on_assign=lambda *_: self._assigned.set())
         self._loop = ConsumerLoop(consumer, {topics.REQUESTS_PREFIX: codec.decode_request}, self._score,
                                   DeadLetters(self._producer, group_id(self.descriptor)), batch_size=batch_size)
         self._scored = 0
@@ -54,6 +56,11 @@ class RunnerReplica:
         for score in self._core.score([r.value for r in records], queued):
             self._producer.produce(topics.SCORES, codec.encode_score(score), key=score.request_id)
         self._scored += len(records)
+
+    def wait_assigned(self, timeout_s: float = 60.0) -> bool:
+        """Ready means consuming: loaded, and a member of the group with partitions
+        (a join takes seconds; requests sent before it would go unscored)."""
+        return self._assigned.wait(timeout_s)
 
     def health(self) -> dict:
         return {"model": self.descriptor.key, "replica": self.index, "alive": self._thread.is_alive(),

@@ -1,0 +1,67 @@
+"""The platform started the way `make up` starts it (`python -m stack up`), on the
+embedded default, with only the gateway's port chosen by the test."""
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from stack import embedded
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Platform:
+    def __init__(self, proc: subprocess.Popen, url: str, output: list[str]):
+        self.proc, self.url, self.output = proc, url, output
+
+    @property
+    def pids(self) -> dict[str, int]:
+        found = {}
+        for line in self.output:
+            m = re.match(r"\[up\] (\S+)\s.*pid (\d+)", line)
+            if m:
+                found[m.group(1)] = int(m.group(2))
+        return found
+
+    @property
+    def bootstrap(self) -> str:
+        return next(re.search(r"on (127\.0\.0\.1:\d+)", l).group(1) for l in self.output if "broker" in l)
+
+
+def _read_until_ready(proc, output: list[str], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            raise RuntimeError("`stack up` exited:\n" + "".join(output))
+        output.append(line)
+        if "READY" in line:
+            return
+    raise TimeoutError("`stack up` not ready in time:\n" + "".join(output))
+
+
+@pytest.fixture(scope="session")
+def platform(tmp_path_factory):
+    env = {k: v for k, v in os.environ.items() if k not in ("KAFKA_BOOTSTRAP", "REDIS_URL", "RAY_ADDRESS")}
+    port = embedded.free_port()
+    env.update(GATEWAY_PORT=str(port), ADMIN_TOKEN="e2e-token", PYTHONPATH=str(ROOT))
+    run_dir = tmp_path_factory.mktemp("run")
+    proc = subprocess.Popen([sys.executable, "-m", "stack", "up", "--run-dir", str(run_dir)], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    output: list[str] = []
+    try:
+        _read_until_ready(proc, output, timeout=240)
+    except Exception:
+        proc.kill()
+        raise
+    yield Platform(proc, f"http://127.0.0.1:{port}", output)
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(60)
