@@ -4,6 +4,7 @@ restart and spread replicas, never to carry a request."""
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 
 import ray
@@ -20,10 +21,17 @@ def connect(address: str, num_cpus: int | None = None) -> None:
     """Join the cluster at `address`, or start a local Ray owned by this process."""
     if ray.is_initialized():
         return
+    # Ray starts workers at nice 15 by default; a runner replica is a latency-critical
+    # Kafka consumer, and at nice 15 it waits behind everything else on a busy host.
+    # (On a cluster, set RAY_worker_niceness=0 where the nodes are started.)
+    os.environ.setdefault("RAY_worker_niceness", "0")
     if address:
         ray.init(address=address, namespace=NAMESPACE, log_to_driver=True)
     else:
-        ray.init(num_cpus=num_cpus, namespace=NAMESPACE, include_dashboard=False, log_to_driver=True)
+        # address="local" always starts a fresh instance: a bare ray.init() would join any
+        # Ray already running on this machine, someone else's included.
+        ray.init(address="local", num_cpus=num_cpus, namespace=NAMESPACE, include_dashboard=False,
+                 log_to_driver=True)
 
 
 def shutdown() -> None:

@@ -60,6 +60,7 @@ def ray_local():
     """A real local Ray (not local mode), started once and shut down by this process."""
     import ray
 
-    ray.init(num_cpus=2, include_dashboard=False, namespace=f"tests-{uuid.uuid4().hex[:6]}")
+    # address="local": never join another Ray that happens to run on this machine.
+    ray.init(address="local", num_cpus=2, include_dashboard=False, namespace=f"tests-{uuid.uuid4().hex[:6]}")
     yield ray
     ray.shutdown()
