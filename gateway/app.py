@@ -8,6 +8,7 @@ import logging
 import time
 
 import orjson
+import redis
 import redis.asyncio as aioredis
 from fastapi import FastAPI, Request as HttpRequest
 from fastapi.exceptions import RequestValidationError
@@ -18,6 +19,7 @@ from common.topics import CORE_TOPICS
 from common.errors import PlatformError
 from common.kafka import KafkaProducer, ensure_topics
 from common.settings import InfraSettings
+from gateway import admin
 from gateway.answers import answer_body
 from gateway.limits import BodySizeLimit
 from gateway.readiness import Readiness
@@ -25,6 +27,7 @@ from gateway.replies import ReplyListener
 from gateway.schemas import ErrorBody, PredictAnswer, PredictBody
 from gateway.service import PredictService
 from gateway.settings import GatewaySettings
+from registry.store import RegistryStore
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +44,8 @@ def create_app(infra: InfraSettings, settings: GatewaySettings) -> FastAPI:
         await asyncio.to_thread(ensure_topics, infra, [*CORE_TOPICS, reply_topic])
         producer = KafkaProducer(infra)
         redis_client = aioredis.Redis.from_url(infra.redis_url)
+        app.state.registry = RegistryStore(redis.Redis.from_url(infra.redis_url))
+        app.state.producer, app.state.infra, app.state.settings = producer, infra, settings
         service = PredictService(settings, producer, reply_topic)
         listener = ReplyListener(infra, reply_topic, service.deliver)
         listener.start(asyncio.get_running_loop())
@@ -59,8 +64,9 @@ def create_app(infra: InfraSettings, settings: GatewaySettings) -> FastAPI:
     app = FastAPI(title="Rendezvous serving gateway", version="0.1.0", lifespan=lifespan,
                   description="Score records with every model of a data type; get one official answer "
                               "within the deadline, tagged with the model version that produced it.")
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, max_model_bytes=settings.max_model_bytes)
     install_error_handlers(app)
+    app.include_router(admin.router)
 
     @app.post("/v1/predict/{data_type}", response_model=PredictAnswer, tags=["predict"],
               responses={404: {"model": ErrorBody}, 422: {"model": ErrorBody}, 503: {"model": ErrorBody},

@@ -10,9 +10,10 @@ class BodyTooLarge(Exception):
 
 
 class BodySizeLimit:
-    def __init__(self, app, max_bytes: int):
+    def __init__(self, app, max_bytes: int, max_model_bytes: int):
         self.app = app
         self.max_bytes = max_bytes
+        self.max_model_bytes = max_model_bytes
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH"):
@@ -37,8 +38,8 @@ class BodySizeLimit:
             await self._refuse(send, limit)
 
     def _limit_for(self, path: str) -> int:
-        # Model uploads are bounded separately (and much larger) by the admin API.
-        return self.max_bytes * 4096 if path.startswith("/v1/models") else self.max_bytes
+        # Model uploads are bounded separately, and much larger; 64 kB covers the descriptor part.
+        return self.max_model_bytes + 65536 if path.startswith("/v1/models") else self.max_bytes
 
     @staticmethod
     async def _refuse(send, limit: int) -> None:

@@ -25,4 +25,6 @@ class GatewaySettings(BaseSettings):
                           description="Extra wait past the deadline for the rendezvous's timeout answer.")
     max_in_flight: int = Field(4096, ge=1, description="Pending requests past which new ones get 503.")
     max_body_bytes: int = Field(64 * 1024, ge=1024, description="Largest predict body accepted (413 past it).")
+    max_model_bytes: int = Field(4 * 1024 * 1024, ge=1024,
+                                 description="Largest model file published inline; larger ones go by location.")
     registry_refresh_s: float = Field(1.0, gt=0, description="How often the data types are re-read from Redis.")

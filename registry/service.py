@@ -27,8 +27,12 @@ class RegistryService:
         self._stop = threading.Event()
 
     def _apply(self, record: Record) -> None:
-        {topics.MODELS: self.store.apply_descriptor, topics.MODEL_STATUS: self.store.apply_status,
-         topics.POLICIES: self.store.apply_policy}[record.topic](record.value)
+        if record.topic == topics.MODELS:
+            self.store.apply_descriptor(record.value, record.raw)
+        elif record.topic == topics.MODEL_STATUS:
+            self.store.apply_status(record.value)
+        else:
+            self.store.apply_policy(record.value)
 
     def run(self) -> None:
         self.store.reset()

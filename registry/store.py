@@ -12,6 +12,7 @@ from common.domain import Role
 MODELS = "rv:models"               # hash "<name>:<version>" -> JSON summary
 HISTORY = "rv:history:{}"          # list per model name, newest last
 POLICY = "rv:policy:{}"            # JSON per data type
+DESCRIPTOR = "rv:descriptor:{}"    # the newest descriptor of "<name>:<version>", as published
 HISTORY_LIMIT = 1000
 
 
@@ -34,10 +35,13 @@ class RegistryStore:
     # Writing (the registry service) ----------------------------------------------
     def reset(self) -> None:
         """Forget the materialized models: the topics are the truth and replay rebuilds it."""
-        names = {m["name"] for m in self.models()}
-        self._redis.delete(MODELS, *(HISTORY.format(n) for n in names))
+        models = self.models()
+        self._redis.delete(MODELS, *(HISTORY.format(m["name"]) for m in models),
+                           *(DESCRIPTOR.format(f"{m['name']}:{m['version']}") for m in models))
 
-    def apply_descriptor(self, d: ModelDescriptor) -> None:
+    def apply_descriptor(self, d: ModelDescriptor, raw: bytes = b"") -> None:
+        if raw:  # kept so that a role change can republish the very same model
+            self._redis.set(DESCRIPTOR.format(d.key), raw)
         current = self._get(d.key) or {"status": Status.LOADING.value, "reason": ""}
         previous_role = current.get("role")
         record = {**current, **summary(d)}
@@ -69,6 +73,9 @@ class RegistryStore:
 
     def model_versions(self, name: str) -> list[dict]:
         return [m for m in self.models() if m["name"] == name]
+
+    def descriptor_bytes(self, name: str, version: str) -> bytes | None:
+        return self._redis.get(DESCRIPTOR.format(f"{name}:{version}"))
 
     def history(self, name: str) -> list[dict]:
         return [orjson.loads(e) for e in self._redis.lrange(HISTORY.format(name), 0, -1)]

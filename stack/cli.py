@@ -1,8 +1,10 @@
-"""The platform's command line: `rvs up` (or `python -m stack up`)."""
+"""The platform's command line: `rvs up`, `rvs models publish|list|role` (or `python -m stack ...`)."""
 from __future__ import annotations
 
 import argparse
 import sys
+
+from stack import models_cli
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -11,7 +13,9 @@ def main(argv: list[str] | None = None) -> None:
     up = sub.add_parser("up", help="run the whole platform in the foreground on the embedded default")
     up.add_argument("--no-demo", action="store_true", help="don't train and publish the iris demo models")
     up.add_argument("--run-dir", default=".run", help="where logs go (default .run)")
+    models_cli.add_parser(sub)
     args = parser.parse_args(argv)
     if args.command == "up":
         from stack.up import run
         sys.exit(run(demo=not args.no_demo, run_dir=args.run_dir))
+    sys.exit(models_cli.run(args))
