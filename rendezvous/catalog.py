@@ -6,8 +6,8 @@ import logging
 
 from common.descriptors import DataTypePolicy, ModelDescriptor, ModelStatus, Status
 from common.domain import ModelRef, Role
-from rendezvous.policies import Policy, build_policy
-from rendezvous.policies.base import PolicyError
+from common.policies import Policy, build_policy
+from common.policies.base import PolicyError
 
 log = logging.getLogger(__name__)
 

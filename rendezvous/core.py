@@ -13,8 +13,8 @@ from typing import Any
 
 from common.domain import Answer, Decision, ModelLatency, Output, Reason, Request, Score
 from rendezvous.catalog import Catalog
-from rendezvous.mailbox import Entry, Mailbox
-from rendezvous.policies.base import Choose
+from common.mailbox import Entry, Mailbox
+from common.policies.base import Choose
 
 
 @dataclass(frozen=True, slots=True)

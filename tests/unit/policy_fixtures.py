@@ -6,8 +6,8 @@ deadline is DEADLINE_US, so a test's "clock" is just the now_us it passes."""
 from __future__ import annotations
 
 from common.domain import Features, ModelRef, Output, Request, ReturnAddress, Role, Score
-from rendezvous.mailbox import Entry, Mailbox
-from rendezvous.policies.base import Choose, Decision, Wait
+from common.mailbox import Entry, Mailbox
+from common.policies.base import Choose, Decision, Wait
 
 OPENED_US = 1_000_000
 DEADLINE_US = OPENED_US + 50_000

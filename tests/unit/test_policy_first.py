@@ -5,9 +5,9 @@ import pytest
 
 from common.domain import Role
 from policy_fixtures import DEADLINE_US, EARLY_US, TIMEOUT, entry, failed, mailbox, outcome, warm
-from rendezvous.policies import build_policy
-from rendezvous.policies.base import PolicyError, Wait
-from rendezvous.policies.first import FirstPolicy
+from common.policies import build_policy
+from common.policies.base import PolicyError, Wait
+from common.policies.first import FirstPolicy
 
 pytestmark = pytest.mark.timeout(10)
 

@@ -7,9 +7,9 @@ import pytest
 
 from common.domain import Role
 from policy_fixtures import DEADLINE_US, EARLY_US, TIMEOUT, WAIT, entry, failed, mailbox, outcome, warm
-from rendezvous.policies import build_policy
-from rendezvous.policies.base import PolicyError
-from rendezvous.policies.quality import QualityPolicy
+from common.policies import build_policy
+from common.policies.base import PolicyError
+from common.policies.quality import QualityPolicy
 
 pytestmark = pytest.mark.timeout(10)
 

@@ -7,13 +7,13 @@ from __future__ import annotations
 import importlib
 from typing import Mapping
 
-from rendezvous.policies.base import Policy, PolicyError
+from common.policies.base import Policy, PolicyError
 
 REGISTRY: dict[str, str] = {
-    "first": "rendezvous.policies.first:FirstPolicy",
-    "deadline": "rendezvous.policies.deadline:DeadlinePolicy",
-    "consensus": "rendezvous.policies.consensus:ConsensusPolicy",
-    "quality": "rendezvous.policies.quality:QualityPolicy",
+    "first": "common.policies.first:FirstPolicy",
+    "deadline": "common.policies.deadline:DeadlinePolicy",
+    "consensus": "common.policies.consensus:ConsensusPolicy",
+    "quality": "common.policies.quality:QualityPolicy",
 }
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 from typing import Mapping
 
 from common.domain import Reason
-from rendezvous.mailbox import Mailbox
-from rendezvous.policies.base import Choose, Decision, Wait, check_known, int_param
+from common.mailbox import Mailbox
+from common.policies.base import Choose, Decision, Wait, check_known, int_param
 
 
 class FirstPolicy:

@@ -7,8 +7,8 @@ from __future__ import annotations
 from typing import Mapping
 
 from common.domain import Reason
-from rendezvous.mailbox import Mailbox
-from rendezvous.policies.base import (Choose, Decision, PolicyError, backstop_or_wait, check_known,
+from common.mailbox import Mailbox
+from common.policies.base import (Choose, Decision, PolicyError, backstop_or_wait, check_known,
                                       int_param)
 
 

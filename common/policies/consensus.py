@@ -21,8 +21,8 @@ import math
 from typing import Mapping
 
 from common.domain import ModelRef, Reason, Role
-from rendezvous.mailbox import Entry, Mailbox
-from rendezvous.policies.base import Choose, Decision, backstop_or_wait, check_known, int_param
+from common.mailbox import Entry, Mailbox
+from common.policies.base import Choose, Decision, backstop_or_wait, check_known, int_param
 
 
 class ConsensusPolicy:

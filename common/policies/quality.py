@@ -15,8 +15,8 @@ import math
 from typing import Mapping
 
 from common.domain import Reason
-from rendezvous.mailbox import Entry, Mailbox
-from rendezvous.policies.base import Choose, Decision, PolicyError, Wait, check_known, int_param
+from common.mailbox import Entry, Mailbox
+from common.policies.base import Choose, Decision, PolicyError, Wait, check_known, int_param
 
 MEASURES = {
     "metric": lambda entry: entry.quality,

@@ -7,7 +7,7 @@ from typing import Mapping, Protocol
 
 from common.domain import Reason
 from common.errors import PlatformError
-from rendezvous.mailbox import Entry, Mailbox
+from common.mailbox import Entry, Mailbox
 
 
 @dataclass(frozen=True, slots=True)
