@@ -26,7 +26,9 @@ def base_config(infra: InfraSettings) -> dict[str, Any]:
 
 def producer_config(infra: InfraSettings, **extra: Any) -> dict[str, Any]:
     # linger.ms defaults to 5 ms in librdkafka: far too long for a hop on the hot path.
-    return {**base_config(infra), "linger.ms": 0.5, "acks": "all",
+    # message.max.bytes: models travel inline up to GATEWAY_MAX_MODEL_BYTES (4 MiB) plus
+    # their descriptor; librdkafka's default of 1 MB would refuse them.
+    return {**base_config(infra), "linger.ms": 0.5, "acks": "all", "message.max.bytes": 8 * 1024 * 1024,
             "queue.buffering.max.messages": 200_000, **extra}
 
 
