@@ -9,6 +9,7 @@ MODEL_STATUS = "model-status"  # what the runner supervisor saw, keyed "<name>:<
 POLICIES = "policies"          # the policy of each data type, keyed by data type
 SCORES = "scores"              # every model's score, keyed by request id
 DECISIONS = "decisions"        # one decision record per request, for audit
+LATE_SCORES = "late-scores"    # scores that arrived after their request was answered, for audit
 DEAD_LETTERS = "dead-letters"  # messages no consumer could handle, with their origin
 
 REQUESTS_PREFIX = "requests."
@@ -16,7 +17,7 @@ REPLIES_PREFIX = "replies."
 REQUESTS_PATTERN = r"^requests\..+"  # librdkafka subscribes by regex when a name starts with ^
 
 # Created at start-up; request topics are created when a data type's first model is published.
-CORE_TOPICS = (MODELS, MODEL_STATUS, POLICIES, SCORES, DECISIONS, DEAD_LETTERS)
+CORE_TOPICS = (MODELS, MODEL_STATUS, POLICIES, SCORES, DECISIONS, LATE_SCORES, DEAD_LETTERS)
 
 # Compacted topics: the newest record per key is the state.
 COMPACTED = (MODELS, POLICIES, MODEL_STATUS)

@@ -19,7 +19,7 @@ from common.topics import CORE_TOPICS
 from common.errors import PlatformError
 from common.kafka import KafkaProducer, ensure_topics
 from common.settings import InfraSettings
-from gateway import admin
+from gateway import admin, audit_api, policy_api
 from gateway.answers import answer_body
 from gateway.limits import BodySizeLimit
 from gateway.readiness import Readiness
@@ -27,6 +27,7 @@ from gateway.replies import ReplyListener
 from gateway.schemas import ErrorBody, PredictAnswer, PredictBody
 from gateway.service import PredictService
 from gateway.settings import GatewaySettings
+from registry.audit_queries import AuditQueries
 from registry.store import RegistryStore
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,8 @@ def create_app(infra: InfraSettings, settings: GatewaySettings) -> FastAPI:
         await asyncio.to_thread(ensure_topics, infra, [*CORE_TOPICS, reply_topic])
         producer = KafkaProducer(infra)
         redis_client = aioredis.Redis.from_url(infra.redis_url)
-        app.state.registry = RegistryStore(redis.Redis.from_url(infra.redis_url))
+        sync_redis = redis.Redis.from_url(infra.redis_url)  # admin and audit reads, off the event loop
+        app.state.registry, app.state.audit = RegistryStore(sync_redis), AuditQueries(sync_redis)
         app.state.producer, app.state.infra, app.state.settings = producer, infra, settings
         service = PredictService(settings, producer, reply_topic)
         listener = ReplyListener(infra, reply_topic, service.deliver)
@@ -67,6 +69,8 @@ def create_app(infra: InfraSettings, settings: GatewaySettings) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, max_model_bytes=settings.max_model_bytes)
     install_error_handlers(app)
     app.include_router(admin.router)
+    app.include_router(policy_api.router)
+    app.include_router(audit_api.router)
 
     @app.post("/v1/predict/{data_type}", response_model=PredictAnswer, tags=["predict"],
               responses={404: {"model": ErrorBody}, 422: {"model": ErrorBody}, 503: {"model": ErrorBody},

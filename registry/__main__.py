@@ -8,12 +8,13 @@ import redis
 from common import logs
 from common.settings import InfraSettings
 from registry.service import RegistryService
+from registry.settings import RegistrySettings
 
 
 def main() -> None:
     infra = InfraSettings()
     logs.configure(infra.log_level, "registry")
-    service = RegistryService(infra, redis.Redis.from_url(infra.redis_url))
+    service = RegistryService(infra, RegistrySettings(), redis.Redis.from_url(infra.redis_url))
     signal.signal(signal.SIGTERM, lambda *_: service.stop())
     signal.signal(signal.SIGINT, lambda *_: service.stop())
     service.run()

@@ -1,32 +1,46 @@
-"""The registry service materializes the models, model-status and policies topics
-into Redis (store.py). Replaying the topics from the start rebuilds it."""
+"""The registry service:
+- materializes the models, model-status and policies topics into Redis (store.py);
+  replaying those topics from the start rebuilds that view;
+- writes the audit store and serving stats from the decisions and late-scores
+  topics (audit.py), in a consumer group, idempotently."""
 from __future__ import annotations
 
 import logging
 import threading
 
 import redis
+from confluent_kafka import Consumer
 
 from common import codec, topics
 from common.follow import StateFollower
-from common.kafka import KafkaProducer, Record
+from common.kafka import KafkaProducer, Record, consumer_config
 from common.settings import InfraSettings
+from common.stream import ConsumerLoop, DeadLetters
+from registry.audit import AuditStore
+from registry.settings import RegistrySettings
 from registry.store import RegistryStore
 
 log = logging.getLogger(__name__)
 
-DECODERS = {topics.MODELS: codec.decode_descriptor, topics.MODEL_STATUS: codec.decode_status,
-            topics.POLICIES: codec.decode_policy}
+STATE_DECODERS = {topics.MODELS: codec.decode_descriptor, topics.MODEL_STATUS: codec.decode_status,
+                  topics.POLICIES: codec.decode_policy}
+AUDIT_DECODERS = {topics.DECISIONS: codec.decode_decision, topics.LATE_SCORES: codec.decode_score}
 
 
 class RegistryService:
-    def __init__(self, infra: InfraSettings, redis_client: redis.Redis):
+    def __init__(self, infra: InfraSettings, settings: RegistrySettings, redis_client: redis.Redis):
         self.store = RegistryStore(redis_client)
+        self.audit = AuditStore(redis_client, settings.audit_retention_s)
         self._producer = KafkaProducer(infra)
-        self._follower = StateFollower(infra, DECODERS, self._apply, self._producer, "registry")
+        self._follower = StateFollower(infra, STATE_DECODERS, self._apply_state, self._producer, "registry")
+        consumer = Consumer(consumer_config(infra, settings.audit_group_id, **{"auto.offset.reset": "earliest",
+                                                                               "fetch.wait.max.ms": 20}))
+        consumer.subscribe(list(AUDIT_DECODERS))
+        self._audit_loop = ConsumerLoop(consumer, AUDIT_DECODERS, self._apply_audit,
+                                        DeadLetters(self._producer, "registry-audit"), batch_size=1000)
         self._stop = threading.Event()
 
-    def _apply(self, record: Record) -> None:
+    def _apply_state(self, record: Record) -> None:
         if record.topic == topics.MODELS:
             self.store.apply_descriptor(record.value, record.raw)
         elif record.topic == topics.MODEL_STATUS:
@@ -34,10 +48,22 @@ class RegistryService:
         else:
             self.store.apply_policy(record.value)
 
+    def _apply_audit(self, records: list[Record]) -> None:
+        decisions = [r.value for r in records if r.topic == topics.DECISIONS]
+        late = [r.value for r in records if r.topic == topics.LATE_SCORES]
+        if decisions:
+            self.audit.record_decisions(decisions)
+        if late:
+            self.audit.record_late(late)
+
     def run(self) -> None:
         self.store.reset()
         self._follower.start()
+        audit_thread = threading.Thread(target=self._audit_loop.run, name="audit", daemon=True)
+        audit_thread.start()
         self._stop.wait()
+        self._audit_loop.stop()
+        audit_thread.join(10)
         self._follower.stop()
         self._producer.close()
 

@@ -111,7 +111,8 @@ class RendezvousService:
                 self._release(o.source)
                 self._score_sources.pop(o.source.value.request_id, None)
             elif isinstance(o, LateScore):
-                log.debug("late score %s from %s", o.score.request_id, o.score.model)
+                # Recorded for audit and stats; it never changes the answer already given.
+                self._producer.produce(topics.LATE_SCORES, o.source.raw, key=o.score.request_id)
                 self._release(o.source)
             elif isinstance(o, Absorbed) and o.source is not None and o.source.topic != topics.SCORES:
                 self._release(o.source)  # a redelivered request: nothing more to do

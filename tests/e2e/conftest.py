@@ -65,3 +65,26 @@ def platform(tmp_path_factory):
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
         proc.wait(60)
+
+
+@pytest.fixture(scope="session")
+def admin(platform):
+    """An HTTP client for the admin API, with the platform's token."""
+    import httpx
+
+    with httpx.Client(base_url=platform.url, headers={"Authorization": "Bearer e2e-token"}, timeout=30) as client:
+        yield client
+
+
+def wait_for_status(client, name: str, version: str, wanted: set[str], timeout: float = 120.0) -> dict:
+    """Poll the registry until name:version has one of the wanted statuses."""
+    deadline = time.monotonic() + timeout
+    seen = None
+    while time.monotonic() < deadline:
+        response = client.get(f"/v1/models/{name}")
+        if response.status_code == 200:
+            seen = next((v for v in response.json()["versions"] if v["version"] == version), None)
+            if seen and seen.get("status") in wanted:
+                return seen
+        time.sleep(0.25)
+    raise AssertionError(f"{name}:{version} never reached {wanted}; last seen {seen}")

@@ -2,9 +2,6 @@
 from __future__ import annotations
 
 import concurrent.futures
-import os
-import signal
-import subprocess
 
 import httpx
 import pytest
@@ -88,23 +85,3 @@ def test_health_ready_and_docs(platform):
 def test_kafka_native_client_gets_its_answer_on_its_own_topic(platform):
     answer = ask(platform.bootstrap, "iris", [6.7, 3.0, 5.2, 2.3])
     assert answer.output.label == "2" and answer.model.name in (CHAMPION, BACKSTOP)
-
-
-def test_zz_sigterm_stops_every_process_it_started(platform):
-    pids = platform.pids
-    assert {"broker", "redis", "registry", "rendezvous", "model_runners", "gateway"} <= set(pids)
-    platform.proc.send_signal(signal.SIGTERM)
-    assert platform.proc.wait(90) == 0
-    alive = [name for name, pid in pids.items() if _alive(pid)]
-    assert alive == []
-    # Ray's local processes belonged to the supervisor's process group: none may be left.
-    leftover = subprocess.run(["pgrep", "-g", str(pids["model_runners"])], capture_output=True, text=True).stdout
-    assert leftover.strip() == ""
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return not open(f"/proc/{pid}/stat").read().split()[2] == "Z"

@@ -1,0 +1,13 @@
+"""Settings of the registry service (env prefix REGISTRY_)."""
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class RegistrySettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="REGISTRY_", frozen=True, extra="ignore")
+
+    audit_retention_s: int = Field(7 * 24 * 3600, ge=60, description="How long audit records and the "
+                                   "record-id index are kept in Redis.")
+    audit_group_id: str = Field("registry-audit", description="Consumer group of the audit writers.")
