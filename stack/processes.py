@@ -4,19 +4,38 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import time
 from pathlib import Path
+
+RESTARTS_PER_MINUTE = 5
 
 
 class ProcessGroup:
     def __init__(self) -> None:
         self._procs: dict[str, subprocess.Popen] = {}
+        self._specs: dict[str, tuple[list[str], dict, Path]] = {}
+        self._restarts: dict[str, list[float]] = {}
 
     def start(self, name: str, command: list[str], env: dict, log_path: Path) -> None:
+        self._specs[name] = (command, env, log_path)
         log = open(log_path, "ab")
         # A session of its own: Ctrl-C reaches only `up`, which stops children in order,
         # and Ray's local processes (children of the supervisor) share its process group.
         self._procs[name] = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT,
                                              stdin=subprocess.DEVNULL, start_new_session=True)
+
+    def restart_if_allowed(self, name: str) -> bool:
+        """Start a crashed service again, unless it crashed too often (then give up)."""
+        if name not in self._specs:
+            return False  # the broker and Redis are not restarted: their state is gone
+        now = time.monotonic()
+        recent = [t for t in self._restarts.get(name, []) if now - t < 60] + [now]
+        self._restarts[name] = recent
+        if len(recent) > RESTARTS_PER_MINUTE:
+            return False
+        self._kill_leftovers(self._procs[name].pid)
+        self.start(name, *self._specs[name])
+        return True
 
     def adopt(self, name: str, proc: subprocess.Popen) -> None:
         self._procs[name] = proc

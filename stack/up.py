@@ -48,8 +48,10 @@ def run(demo: bool = True, run_dir: str = ".run") -> int:
         say(f"READY: gateway on {url} (docs at {url}/docs). Ctrl-C stops everything.")
         while stopping["signal"] is None:
             dead = group.first_dead()
-            if dead:
-                say(f"{dead} exited unexpectedly (see its log); stopping the platform")
+            if dead and group.restart_if_allowed(dead):
+                say(f"{dead} exited unexpectedly (see its log); restarted as pid {group.pid(dead)}")
+            elif dead:
+                say(f"{dead} exited and can't be restarted (see its log); stopping the platform")
                 return 1
             time.sleep(0.5)
         return 0

@@ -7,6 +7,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -33,6 +34,13 @@ class Platform:
     @property
     def bootstrap(self) -> str:
         return next(re.search(r"on (127\.0\.0\.1:\d+)", l).group(1) for l in self.output if "broker" in l)
+
+    @property
+    def redis_url(self) -> str:
+        return next(re.search(r"on (redis://\S+)", l).group(1) for l in self.output if "redis (Valkey)" in l)
+
+    def log_of(self, service: str) -> Path:
+        return next(Path(re.search(r"log (\S+)", l).group(1)) for l in self.output if l.startswith(f"[up] {service} "))
 
 
 def _read_until_ready(proc, output: list[str], timeout: float) -> None:
@@ -61,6 +69,8 @@ def platform(tmp_path_factory):
     except Exception:
         proc.kill()
         raise
+    # Keep reading after READY: a full pipe would block `stack up` when it logs a restart.
+    threading.Thread(target=lambda: output.extend(iter(proc.stdout.readline, "")), daemon=True).start()
     yield Platform(proc, f"http://127.0.0.1:{port}", output)
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
