@@ -28,6 +28,7 @@ class Mailbox:
     deadline_us: int
     policy: str = ""
     expected: frozenset[ModelRef] = frozenset()  # serving and backstop models that are ready
+    backstops: frozenset[ModelRef] = frozenset()  # those of the expected that are backstops
     entries: dict[ModelRef, Entry] = field(default_factory=dict)
 
     def add(self, entry: Entry) -> bool:

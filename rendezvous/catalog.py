@@ -57,6 +57,9 @@ class Catalog:
     def policy_for(self, data_type: str) -> Policy:
         return self._policies.get(data_type, self._default)
 
+    def backstops(self, data_type: str) -> frozenset[ModelRef]:
+        return frozenset(ref for ref in self.expected(data_type) if self._descriptors[ref].role is Role.BACKSTOP)
+
     def expected(self, data_type: str) -> frozenset[ModelRef]:
         """Models whose answer a policy may wait for: ready, serving or backstop."""
         cached = self._expected_cache.get(data_type)

@@ -66,7 +66,8 @@ class RendezvousCore:
         policy = self.catalog.policy_for(request.data_type)
         budget_ms = min(policy.deadline_ms, request.deadline_ms or policy.deadline_ms)
         mailbox = Mailbox(request, arrived_us=now_us, deadline_us=request.enqueued_at_us + budget_ms * 1000,
-                          policy=policy.name, expected=self.catalog.expected(request.data_type))
+                          policy=policy.name, expected=self.catalog.expected(request.data_type),
+                          backstops=self.catalog.backstops(request.data_type))
         self.open[rid] = (mailbox, source)
         outcomes: list[Outcome] = []
         for score, arrived_us, score_source in self._early.pop(rid, ()):

@@ -1,10 +1,9 @@
 """`consensus`: the label most serving models agree on, answered as soon as it is settled.
 
 Voters are the serving (role SERVE) models other than the backstop; each successful
-score is one vote for its `output.label`. The electorate is every expected model other
-than the backstop, plus any voter that answered without being expected; consensus needs
-at least `quorum` of them. The mailbox knows no roles for models yet to answer, so name
-the backstop: any other expected backstop-role model is counted as a voter that never votes.
+score is one vote for its `output.label`. The electorate is every expected model that
+is neither the named backstop nor a backstop-role model, plus any voter that answered
+without being expected; consensus needs at least `quorum` of them.
 
 - Early: a label wins (CONSENSUS) as soon as its votes are a strict majority of the
   electorate; no vote still to come can overturn a strict majority.
@@ -58,7 +57,7 @@ class ConsensusPolicy:
 
     def _electorate(self, mailbox: Mailbox, votes: list[Entry]) -> set[ModelRef]:
         # Counting voters that answered unexpectedly keeps a "strict majority" a real one.
-        expected = {ref for ref in mailbox.expected if self._is_voter(ref)}
+        expected = {ref for ref in mailbox.expected - mailbox.backstops if self._is_voter(ref)}
         return expected | {e.model for e in votes}
 
 

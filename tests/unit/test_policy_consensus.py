@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from common.domain import Role
-from policy_fixtures import DEADLINE_US, EARLY_US, TIMEOUT, WAIT, entry, failed, mailbox, outcome, warm
+from policy_fixtures import DEADLINE_US, EARLY_US, TIMEOUT, WAIT, entry, failed, mailbox, outcome, ref, warm
 from common.policies import build_policy
 from common.policies.base import PolicyError
 from common.policies.consensus import ConsensusPolicy
@@ -126,3 +126,12 @@ def test_defaults():
 def test_bad_params(params, names):
     with pytest.raises(PolicyError, match=names):
         build_policy("consensus", params)
+
+
+def test_an_unnamed_backstop_role_model_is_not_a_voter():
+    # Three voters and a backstop-role model the policy doesn't name: two agreeing votes
+    # are a strict majority of the three voters, so consensus is reached at once.
+    box = mailbox(entry("a:1", "x", at=1), entry("b:1", "x", at=2), expected=("a:1", "b:1", "c:1", "bk:1"))
+    box.backstops = frozenset({ref("bk:1")})
+    policy = build_policy("consensus", {"quorum": "3"})
+    assert outcome(policy.decide(box, 10)) == ("consensus", "a:1")
