@@ -4,7 +4,6 @@ Ray actor, so no Ray call sits on the path of a request."""
 from __future__ import annotations
 
 import logging
-import os
 import threading
 
 from confluent_kafka import Consumer
@@ -14,7 +13,7 @@ from common.clock import now_us
 from common.kafka import KafkaProducer, Record, consumer_config
 from common.settings import InfraSettings
 from common.stream import ConsumerLoop, DeadLetters
-from model_runners.artifacts import materialize
+from model_runners.artifacts import materialize, release
 from model_runners.runtimes import create_runtime
 from model_runners.scoring import ScoringCore
 
@@ -37,7 +36,7 @@ class RunnerReplica:
             runtime = create_runtime(self.descriptor.format, use_gpu=self.descriptor.resources.num_gpus > 0)
             runtime.load(artifact)
         finally:
-            os.unlink(artifact.path)
+            release(artifact)  # a file, or a SavedModel's directory
         self._core = ScoringCore(self.descriptor, runtime)
         self._runtime = runtime
         self._producer = KafkaProducer(infra)

@@ -6,7 +6,8 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from dataclasses import dataclass, field
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 
 from common import codec, topics
 from common.clock import now_us
@@ -16,6 +17,7 @@ from common.follow import StateFollower
 from common.kafka import KafkaProducer, Record
 from common.settings import InfraSettings
 from model_runners import ray_host
+from model_runners.validate import validate_in_subprocess
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +29,7 @@ class Deployment:
     status: Status = Status.LOADING
     reason: str = ""
     replicas: list = field(default_factory=list)
+    validation: Future | None = None
 
 
 class Supervisor:
@@ -39,6 +42,9 @@ class Supervisor:
                                        self._published.put, self._producer, "supervisor")
         self._deployments: dict[str, Deployment] = {}
         self._stop = threading.Event()
+        # Untrusted bytes are loaded first in a throwaway subprocess: a model that
+        # crashes or hangs ONNX Runtime takes that process down, not a runner.
+        self._validators = ThreadPoolExecutor(max_workers=2, thread_name_prefix="validate")
 
     def run(self) -> None:
         ray_host.connect(self._infra.ray_address, self._ray_num_cpus)
@@ -74,9 +80,10 @@ class Supervisor:
         if current is not None:  # a role change: the rendezvous acts on it, the replicas don't
             current.descriptor = descriptor
             return
-        deployment = Deployment(descriptor, raw)
+        deployment = Deployment(descriptor, raw, reason="validating")
         self._deployments[key] = deployment
-        self._start(deployment)
+        self._report(descriptor, Status.LOADING, "validating")
+        deployment.validation = self._validators.submit(validate_in_subprocess, raw)
 
     def _start(self, deployment: Deployment) -> None:
         d = deployment.descriptor
@@ -88,7 +95,10 @@ class Supervisor:
         deployment.replicas = [ray_host.start_replica(d, deployment.raw, env, i) for i in range(d.resources.replicas)]
 
     def _watch_loading(self) -> None:
-        for deployment in self._deployments.values():
+        for deployment in list(self._deployments.values()):
+            if deployment.validation is not None:
+                self._watch_validation(deployment)
+                continue
             if deployment.status not in (Status.LOADING, Status.PENDING):
                 continue
             polled = [ray_host.poll_ready(h) for h in deployment.replicas]
@@ -100,6 +110,31 @@ class Supervisor:
             elif all(done for done, _ in polled):
                 deployment.status, deployment.reason = Status.READY, ""
                 self._report(deployment.descriptor, Status.READY, replicas=len(polled))
+                self._retire_older_versions(deployment.descriptor)
+
+    def _watch_validation(self, deployment: Deployment) -> None:
+        if not deployment.validation.done():
+            return
+        reason = deployment.validation.result()
+        deployment.validation = None
+        if reason:
+            deployment.status, deployment.reason = Status.FAILED, reason
+            self._report(deployment.descriptor, Status.FAILED, reason)
+        else:
+            deployment.reason = ""
+            self._start(deployment)
+
+    def _retire_older_versions(self, ready: ModelDescriptor) -> None:
+        """Hot swap: once a new version is ready, older versions of the same model in
+        the same role are retired, by publishing them as retired (models are data)."""
+        if ready.role not in (Role.SERVE, Role.BACKSTOP):
+            return
+        for other in list(self._deployments.values()):
+            d = other.descriptor
+            if d.name == ready.name and d.role is ready.role and d.created_at_us < ready.created_at_us:
+                log.info("retiring %s: %s is ready", d.key, ready.key)
+                self._producer.produce(topics.MODELS, codec.encode_descriptor(replace(d, role=Role.RETIRED)),
+                                       key=d.key)
 
     def _stop_replicas(self, deployment: Deployment) -> None:
         for handle in deployment.replicas:
@@ -114,6 +149,7 @@ class Supervisor:
     def _shutdown(self) -> None:
         for deployment in self._deployments.values():
             self._stop_replicas(deployment)
+        self._validators.shutdown(wait=False, cancel_futures=True)
         self._follower.stop()
         self._producer.close()
         ray_host.shutdown()
