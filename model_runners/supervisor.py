@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
@@ -20,6 +21,7 @@ from model_runners import ray_host
 from model_runners.validate import validate_in_subprocess
 
 log = logging.getLogger(__name__)
+RETIRE_DRAIN_S = 3.0
 
 
 @dataclass
@@ -45,14 +47,19 @@ class Supervisor:
         # Untrusted bytes are loaded first in a throwaway subprocess: a model that
         # crashes or hangs ONNX Runtime takes that process down, not a runner.
         self._validators = ThreadPoolExecutor(max_workers=2, thread_name_prefix="validate")
+        self._retirements: list[tuple[float, ModelDescriptor]] = []  # (when, older version)
+
+    def connect(self) -> None:
+        ray_host.connect(self._infra.ray_address, self._ray_num_cpus)
 
     def run(self) -> None:
-        ray_host.connect(self._infra.ray_address, self._ray_num_cpus)
+        self.connect()  # a no-op when already connected
         self._follower.start()
         try:
             while not self._stop.wait(0.2):
                 self._take_publications()
                 self._watch_loading()
+                self._retire_due()
         finally:
             self._shutdown()
 
@@ -132,9 +139,17 @@ class Supervisor:
         for other in list(self._deployments.values()):
             d = other.descriptor
             if d.name == ready.name and d.role is ready.role and d.created_at_us < ready.created_at_us:
-                log.info("retiring %s: %s is ready", d.key, ready.key)
-                self._producer.produce(topics.MODELS, codec.encode_descriptor(replace(d, role=Role.RETIRED)),
-                                       key=d.key)
+                # Not at once: the new version reads from where its group started, so the old
+                # one first drains what was sent before that (RETIRE_DRAIN_S).
+                self._retirements.append((time.monotonic() + RETIRE_DRAIN_S, d))
+
+    def _retire_due(self) -> None:
+        now = time.monotonic()
+        due = [d for when, d in self._retirements if when <= now]
+        self._retirements = [(when, d) for when, d in self._retirements if when > now]
+        for d in due:
+            log.info("retiring %s: a newer version is ready", d.key)
+            self._producer.produce(topics.MODELS, codec.encode_descriptor(replace(d, role=Role.RETIRED)), key=d.key)
 
     def _stop_replicas(self, deployment: Deployment) -> None:
         for handle in deployment.replicas:

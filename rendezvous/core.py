@@ -11,7 +11,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from common.domain import Answer, Decision, ModelLatency, Output, Reason, Request, Score
+from common.domain import Answer, Decision, ModelLatency, Output, Reason, Request, Role, Score
 from rendezvous.catalog import Catalog
 from common.mailbox import Entry, Mailbox
 from common.policies.base import Choose
@@ -101,9 +101,18 @@ class RendezvousCore:
 
     # Internals -------------------------------------------------------------------
     def _add_score(self, mailbox: Mailbox, score: Score, now_us: int, source: Any) -> list[Outcome]:
-        entry = Entry(score, self.catalog.role(score.model), self.catalog.quality(score.model), now_us)
+        entry = Entry(score, self._role_at_arrival(mailbox, score), self.catalog.quality(score.model), now_us)
         mailbox.add(entry)  # a duplicate is simply not added again
         return [Absorbed(source)]
+
+    def _role_at_arrival(self, mailbox: Mailbox, score: Score) -> Role:
+        """A version answers for the requests that arrived while it served: during a hot
+        swap the old version's score may land just after its retirement, and for a request
+        the new version never saw, it is the only answer there will be."""
+        role = self.catalog.role(score.model)
+        if role is Role.RETIRED and score.model in mailbox.expected:
+            return Role.BACKSTOP if score.model in mailbox.backstops else Role.SERVE
+        return role
 
     def _evaluate(self, rid: str, now_us: int) -> list[Outcome]:
         mailbox, source = self.open[rid]

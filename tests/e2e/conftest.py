@@ -98,3 +98,13 @@ def wait_for_status(client, name: str, version: str, wanted: set[str], timeout: 
                 return seen
         time.sleep(0.25)
     raise AssertionError(f"{name}:{version} never reached {wanted}; last seen {seen}")
+
+
+@pytest.fixture(scope="module")
+def retire_afterwards(admin):
+    """Models a test module publishes are retired when it ends: every live version is a
+    consumer polling the broker, and on the embedded broker idle polling costs CPU."""
+    published: list[tuple[str, str]] = []
+    yield published
+    for name, version in published:
+        admin.post(f"/v1/models/{name}/versions/{version}/role", json={"role": "retired"})

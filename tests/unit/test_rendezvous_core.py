@@ -119,3 +119,16 @@ def test_a_request_already_past_its_deadline_is_answered_at_once():
     core = RendezvousCore(catalog())
     (answer,) = answers(core.on_request(request(deadline_ms=1), T0 + 10_000))
     assert answer.reason is Reason.TIMEOUT
+
+
+def test_a_version_retired_mid_request_still_answers_it():
+    # Hot swap: the request arrived while champ:1 served; its score lands after retirement.
+    cat = catalog()
+    core = RendezvousCore(cat)
+    core.on_request(request(), T0)
+    cat.add_model(ModelDescriptor("champ", "1", "iris", "onnx", Role.RETIRED))
+    cat.set_status(ModelStatus(CHAMP, "iris", Status.RETIRED))
+    (answer,) = answers(core.on_score(score(CHAMP), T0 + 1_000))
+    assert (answer.reason, answer.model) == (Reason.PREFERRED, CHAMP)
+    core.on_request(request("r2"), T0 + 2_000)  # a request after the retirement: champ:1 no longer counts
+    assert answers(core.on_score(score(CHAMP, rid="r2"), T0 + 3_000)) == []
