@@ -64,6 +64,8 @@ class PredictService:
             payload = Features(named=features)
         else:
             payload = Features(values=tuple(features))
+        # Always a deadline: the policy's may be shorter, but past this nobody waits for the
+        # answer, so runners may skip the request rather than deepen a backlog.
         return Request(request_id=request_id, data_type=data_type, input=payload,
                        reply_to=ReturnAddress(self._reply_topic, request_id), enqueued_at_us=now_us(),
-                       deadline_ms=deadline_ms or 0, record_id=record_id or "")
+                       deadline_ms=deadline_ms or self._settings.default_deadline_ms, record_id=record_id or "")

@@ -13,7 +13,13 @@ from model_runners.supervisor import Supervisor
 def main() -> None:
     infra = InfraSettings()
     logs.configure(infra.log_level, "runners")
-    supervisor = Supervisor(infra, ray_num_cpus=int(os.environ.get("RAY_NUM_CPUS", 0)) or None)
+    # A local Ray schedules replicas by logical CPUs. A replica mostly waits on the broker,
+    # so the local default offers 8 logical CPUs per core: at 0.25 each, 32 replicas a core.
+    logical_cpus = int(os.environ.get("RAY_NUM_CPUS", 0)) or 8 * (os.cpu_count() or 1)
+    supervisor = Supervisor(infra, ray_num_cpus=logical_cpus)
+    # After connecting: ray.init installs its own SIGTERM handler, which would exit at once
+    # instead of draining the replicas.
+    supervisor.connect()
     signal.signal(signal.SIGTERM, lambda *_: supervisor.stop())
     signal.signal(signal.SIGINT, lambda *_: supervisor.stop())
     supervisor.run()

@@ -30,8 +30,9 @@ def connect(address: str, num_cpus: int | None = None) -> None:
     else:
         # address="local" always starts a fresh instance: a bare ray.init() would join any
         # Ray already running on this machine, someone else's included.
+        # _node_ip_address: the local default stays on loopback rather than the host's address.
         ray.init(address="local", num_cpus=num_cpus, namespace=NAMESPACE, include_dashboard=False,
-                 log_to_driver=True)
+                 log_to_driver=True, _node_ip_address="127.0.0.1")
 
 
 def shutdown() -> None:

@@ -63,7 +63,7 @@ class RunnerReplica:
 
     def health(self) -> dict:
         return {"model": self.descriptor.key, "replica": self.index, "alive": self._thread.is_alive(),
-                "scored": self._scored, "provider": getattr(self._runtime, "provider", "")}
+                "scored": self._scored, "skipped_expired": self._core.skipped_expired, "provider": getattr(self._runtime, "provider", "")}
 
     def stop(self) -> None:
         """Finish the batch in hand, commit, leave the group, release the model."""

@@ -13,15 +13,26 @@ from common.domain import Request, Score
 from model_runners.runtimes.base import Prediction, Runtime
 
 
+def expired(request: Request, now_us: int) -> bool:
+    """Past the request's own deadline (requests without one never expire here)."""
+    return bool(request.deadline_ms) and now_us > request.enqueued_at_us + request.deadline_ms * 1000
+
+
 class ScoringCore:
     def __init__(self, descriptor: ModelDescriptor, runtime: Runtime):
         self.descriptor = descriptor
         self._runtime = runtime
         self._feature_names = [f.name for f in descriptor.input_schema]
+        self.skipped_expired = 0
 
     def score(self, requests: Sequence[Request], queued_us: int) -> list[Score]:
         rows, valid, scores = [], [], []
         for request in requests:
+            if expired(request, queued_us):
+                # Its answer (a timeout) is already decided: scoring it would only deepen a
+                # backlog and delay the requests that can still be answered in time.
+                self.skipped_expired += 1
+                continue
             try:
                 rows.append(self._row(request))
                 valid.append(request)

@@ -21,7 +21,10 @@ SERVICES = ("registry", "rendezvous", "model_runners", "gateway")
 
 
 def say(message: str) -> None:
-    print(f"[up] {message}", flush=True)
+    try:
+        print(f"[up] {message}", flush=True)
+    except OSError:
+        pass  # whoever read our output is gone; stopping what we started matters more
 
 
 def run(demo: bool = True, run_dir: str = ".run") -> int:
