@@ -51,6 +51,8 @@ def run_command(argv: list[str]) -> int:
     stats = LiveStats()
     wall_offset = time.time() - time.perf_counter()  # perf_counter() -> epoch seconds
     ledger = LedgerWriter(config.ledger_path, wall_offset)
+    if hasattr(transport, "bind_ledger"):  # unexpected answers belong in the ledger the checker reads
+        transport.bind_ledger(ledger.write_line)
     runner = LoadRunner(config, transport, ledger, stats, ProgressDisplay(stats) if config.progress else None)
     try:
         elapsed_s = asyncio.run(_drive(runner, transport))

@@ -103,6 +103,9 @@ def add_target_options(group) -> None:
     group.add_argument("--data-type", metavar="NAME", default="iris", help="data type to score (default iris)")
     group.add_argument("--transport", type=transport_name, metavar="NAME", default="http",
                        help=f"how to reach the platform: {', '.join(sorted(TRANSPORTS))} (default http)")
+    group.add_argument("--bootstrap", metavar="HOST:PORT",
+                       help="--transport kafka: the broker's bootstrap servers (default: $KAFKA_BOOTSTRAP, "
+                            "else 127.0.0.1:9092); carried as the base URL kafka://HOST:PORT")
     group.add_argument("--features", type=features_json, metavar="JSON",
                        help='JSON input: [5.1,3.5,1.4,0.2], {"name": value}, or a list of samples to cycle '
                             "(default: six Iris rows)")
@@ -130,10 +133,15 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
     out_dir = default_out_dir() if args.out is None else Path(args.out)
     ledger_path = out_dir / "ledger.jsonl" if args.ledger is None else Path(args.ledger)
     optional = {"features": args.features} if args.features else {}
+    base_url = args.base_url
+    if getattr(args, "bootstrap", None):
+        if args.transport != "kafka":
+            raise ValueError("--bootstrap is for --transport kafka")
+        base_url = f"kafka://{args.bootstrap}"
     return RunConfig(
         mode=args.mode, rate=args.rate, concurrency=args.concurrency, duration_s=args.duration,
         warmup_s=args.warmup, max_requests=args.requests, max_in_flight=args.max_in_flight,
-        connections=args.connections, timeout_s=args.timeout, base_url=args.base_url,
+        connections=args.connections, timeout_s=args.timeout, base_url=base_url,
         data_type=args.data_type, transport=args.transport, deadline_ms=args.deadline_ms,
         out_dir=out_dir, ledger_path=ledger_path, grace_ms=args.grace_ms,
         known_versions=parse_known_versions(args.known_versions), progress=not args.quiet,

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 # name -> "module:Class"; the class is constructed as Class(config: RunConfig).
 TRANSPORTS: dict[str, str] = {
     "http": "loadtest.http_transport:HttpTransport",
+    "kafka": "loadtest.kafka_transport:KafkaTransport",
 }
 
 # An HTTP status code, or for transports without one: "ok" (official answer),

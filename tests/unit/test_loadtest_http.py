@@ -149,8 +149,8 @@ def test_outcome_from_response(status, body, expected):
 
 
 def test_unknown_transport_lists_the_valid_ones():
-    with pytest.raises(ValueError, match="valid transports: http"):
-        load_transport("kafka", RunConfig())
+    with pytest.raises(ValueError, match="valid transports: http, kafka"):
+        load_transport("carrier-pigeon", RunConfig())
 
 
 def test_base_url_must_be_http():

@@ -72,9 +72,9 @@ def test_unreachable_platform_fails_the_ledger_check(tmp_path):
 
 def test_unknown_transport_is_a_usage_error(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
-        main(["--transport", "kafka", "--out", str(tmp_path)])
+        main(["--transport", "carrier-pigeon", "--out", str(tmp_path)])
     assert exit_info.value.code == 2
-    assert "unknown transport 'kafka'; valid transports: http" in capsys.readouterr().err
+    assert "unknown transport 'carrier-pigeon'; valid transports: http, kafka" in capsys.readouterr().err
 
 
 def test_inconsistent_settings_are_a_usage_error(tmp_path, capsys):
