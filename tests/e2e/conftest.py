@@ -108,3 +108,21 @@ def retire_afterwards(admin):
     yield published
     for name, version in published:
         admin.post(f"/v1/models/{name}/versions/{version}/role", json={"role": "retired"})
+
+
+# One platform serves every e2e module, so order matters: the latency-sensitive checks
+# run on a fresh platform, the modules that load many models (TensorFlow included) after
+# them, and the shutdown check last.
+MODULE_ORDER = ("test_platform", "test_audit", "test_rendezvous_failover", "test_models", "test_model_formats",
+                "test_zz_shutdown")
+
+
+def pytest_collection_modifyitems(items):
+    e2e = Path(__file__).parent
+
+    def rank(item):  # the hook sees every test of the session: others keep their place, first
+        path = Path(str(item.fspath))
+        if path.parent != e2e:
+            return 0, 0
+        return 1, MODULE_ORDER.index(path.stem) if path.stem in MODULE_ORDER else len(MODULE_ORDER) - 1
+    items.sort(key=rank)  # stable: tests keep their order within a module

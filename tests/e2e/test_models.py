@@ -121,6 +121,7 @@ def test_publish_by_cli(platform, tmp_path, admin):
                            "--format", "onnx", "--inputs", ",".join(demo.FEATURES)],
                           cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
+    _PUBLISHED.append(("cli-logreg", "7"))
     wait_for_status(admin, "cli-logreg", "7", {"ready"})
 
 
