@@ -16,7 +16,9 @@ class InfraSettings(BaseSettings):
     ray_address: str = Field("", description="Ray cluster address (RAY_ADDRESS); empty starts a local Ray.")
     partitions: int = Field(4, ge=1, le=256, description="Partitions of the request, score and reply topics (PARTITIONS). "
                             "Request and score topics must match: the rendezvous relies on co-partitioning.")
-    fetch_wait_ms: int = Field(1, ge=1, le=500, description="Hot-path consumers' fetch.wait.max.ms (FETCH_WAIT_MS). "
-                               "The embedded broker does not wake a fetch on produce, so this is the latency "
-                               "floor per hop (FACTS.md); 0 hangs librdkafka.")
+    fetch_wait_ms: int = Field(10, ge=1, le=500, description="Hot-path consumers' fetch.wait.max.ms (FETCH_WAIT_MS). "
+                               "The embedded broker does not wake a fetch on produce, so every consumer polls at "
+                               "this interval: 1 ms gives the fastest single hop but a polling storm that saturates "
+                               "the broker under load; 10 ms measured best overall (docs/performance.md). "
+                               "0 hangs librdkafka.")
     log_level: str = Field("INFO", description="Log level of every service (LOG_LEVEL).")
