@@ -52,6 +52,6 @@ def iris_models(version: str = "1") -> list[ModelDescriptor]:
                        description="Logistic regression: the fast backstop")]
 
 
-def iris_policy(deadline_ms: int = 50) -> DataTypePolicy:
+def iris_policy(deadline_ms: int = 100) -> DataTypePolicy:
     return DataTypePolicy("iris", "deadline", {"preferred": CHAMPION, "backstop": BACKSTOP,
                                                "deadline_ms": str(deadline_ms)}, now_us())

@@ -40,7 +40,7 @@ def test_policy_put_is_validated_and_applied(platform, admin):
     assert eventually(first_policy_in_force)["reason"] == "first"
     assert admin.get("/v1/data-types/iris/policy").json()["policy"] == "first"
     restore = admin.put("/v1/data-types/iris/policy", json={"policy": "deadline", "params": {
-        "preferred": CHAMPION, "backstop": BACKSTOP, "deadline_ms": 50}})
+        "preferred": CHAMPION, "backstop": BACKSTOP, "deadline_ms": 100}})
     assert restore.status_code == 202
     eventually(lambda: httpx.post(f"{platform.url}/v1/predict/iris", json={"features": SETOSA})
                .json()["policy"] == "deadline")

@@ -37,7 +37,7 @@ def test_predict_with_named_features(platform):
 def test_many_concurrent_requests_each_get_exactly_one_answer(platform):
     with concurrent.futures.ThreadPoolExecutor(16) as pool:
         responses = list(pool.map(lambda _: predict(platform, {"features": SETOSA}), range(200)))
-    # Under load on a small machine some may miss the 50 ms deadline: that is an
+    # Under load on a small machine some may miss the deadline: that is an
     # explicit timeout answer (504), never a hang, an error or a second answer.
     assert {r.status_code for r in responses} <= {200, 504}
     assert all(r.json()["reason"] in ("preferred", "backstop", "timeout") for r in responses)
