@@ -14,7 +14,7 @@ class InfraSettings(BaseSettings):
     kafka_bootstrap: str = Field("127.0.0.1:9092", description="Kafka bootstrap servers (KAFKA_BOOTSTRAP).")
     redis_url: str = Field("redis://127.0.0.1:6379/0", description="Redis URL (REDIS_URL).")
     ray_address: str = Field("", description="Ray cluster address (RAY_ADDRESS); empty starts a local Ray.")
-    partitions: int = Field(4, ge=1, le=256, description="Partitions of the request, score and reply topics (PARTITIONS). "
+    partitions: int = Field(4, ge=1, le=256, description="Partitions of every topic but the state topics, which have one (PARTITIONS). "
                             "Request and score topics must match: the rendezvous relies on co-partitioning.")
     fetch_wait_ms: int = Field(10, ge=1, le=500, description="Hot-path consumers' fetch.wait.max.ms (FETCH_WAIT_MS). "
                                "The embedded broker does not wake a fetch on produce, so every consumer polls at "
