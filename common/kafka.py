@@ -92,8 +92,8 @@ def ensure_topics(infra: InfraSettings, names: Iterable[str], timeout: float = 1
     wanted = [n for n in dict.fromkeys(names) if n not in existing]
     if not wanted:
         return
-    new = [NewTopic(n, num_partitions=1 if n in topics.SINGLE_PARTITION else infra.partitions, replication_factor=-1,
-                    config={"cleanup.policy": "compact"} if n in topics.COMPACTED else {})
+    new = [NewTopic(n, num_partitions=1 if n in topics.SINGLE_PARTITION else infra.partitions,
+                    replication_factor=-1, config={"cleanup.policy": "compact"} if n in topics.COMPACTED else {})
            for n in wanted]
     for name, future in admin.create_topics(new, operation_timeout=timeout).items():
         try:
