@@ -19,15 +19,10 @@ import time
 from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
+from loadtest.peers.procs import cpu_seconds
 from stack.embedded import broker_command, free_port, start
 
 TOPIC = "probe"
-
-
-def cpu_seconds(pid: int) -> float:
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def tail_cost_us(broker_pid: int, producer: Producer, consumer: Consumer, rounds: int) -> float:
