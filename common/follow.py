@@ -1,4 +1,4 @@
-"""Follow state topics (models, model-status, policies, decisions) from their
+"""Follow state topics (models, model-status, policies) from their
 beginning in a background thread, without a consumer group. Services wait until
 they have caught up before they serve, so they never act on a half-read state."""
 from __future__ import annotations
@@ -32,9 +32,7 @@ class StateFollower:
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
-        # State topics are not the hot path: a change may take 100 ms to be seen, and every
-        # idle follower asks the broker ten times a second instead of fifty.
-        self._consumer = Consumer(consumer_config(self._infra, None, **{"fetch.wait.max.ms": 100}))
+        self._consumer = Consumer(consumer_config(self._infra, None))
         self._assignment = assign_all(self._consumer, list(self._decoders))
         self._ends = {tp: end for tp, end in end_offsets(self._consumer, self._assignment).items() if end > 0}
         self._loop = ConsumerLoop(self._consumer, self._decoders, self._handle, self._dead_letters,

@@ -25,25 +25,45 @@ def base_config(infra: InfraSettings) -> dict[str, Any]:
 
 
 def producer_config(infra: InfraSettings, **extra: Any) -> dict[str, Any]:
-    # linger.ms 0: measured 2.8 ms a hop against 4.0 ms at 0.5 ms (librdkafka still batches
-    # what queues up while a request is in flight). message.max.bytes: models travel inline
-    # up to GATEWAY_MAX_MODEL_BYTES (4 MiB) plus their descriptor; the 1 MB default refuses them.
-    return {**base_config(infra), "linger.ms": 0, "acks": "all", "message.max.bytes": 8 * 1024 * 1024,
-            "queue.buffering.max.messages": 200_000, **extra}
+    """Durability, stated (docs/decisions/005): acks=all, so an acknowledged message is
+    on every in-sync replica (with min.insync.replicas=2 on a cluster it survives a
+    broker's loss); idempotence, so librdkafka's own retries never write a message
+    twice or out of order. linger.ms 0: a request's hop never waits for company
+    (librdkafka still batches what queues up while a produce is in flight).
+    message.max.bytes: models travel inline up to GATEWAY_MAX_MODEL_BYTES (4 MiB) plus
+    their descriptor; the broker's message.max.bytes is the same 8 MiB."""
+    return {**base_config(infra), "linger.ms": 0, "acks": "all", "enable.idempotence": True,
+            "message.max.bytes": 8 * 1024 * 1024, "queue.buffering.max.messages": 200_000, **extra}
+
+
+def group_settings(protocol: str, assignor: str = "range") -> dict[str, Any]:
+    """Consumer-group membership. KIP-848 ("consumer"): the broker assigns partitions
+    on heartbeats, and its heartbeat and session timeouts are broker settings
+    (stack/kafka/broker.properties). Classic: the client's own timeouts, short so that
+    a join or a crashed member settles in seconds. Range keeps request and score
+    partitions of the same number together (the rendezvous's co-partitioning) in both."""
+    if protocol == "consumer":
+        return {"group.protocol": "consumer", "group.remote.assignor": assignor}
+    return {"group.protocol": "classic", "session.timeout.ms": 6000, "heartbeat.interval.ms": 500,
+            "partition.assignment.strategy": assignor}
 
 
 def consumer_config(infra: InfraSettings, group_id: str | None, **extra: Any) -> dict[str, Any]:
-    """A hot-path consumer: a small fetch wait (the embedded broker doesn't wake a
-    fetch on produce), short group timeouts (joins scale with them, FACTS.md), and
-    offsets stored by us only after the work succeeded."""
+    """A hot-path consumer: a long fetch wait with fetch.min.bytes 1 (Kafka completes a
+    waiting fetch as soon as data arrives, so the wait adds no latency and an idle
+    consumer asks the broker twice a second), and offsets stored by us only after the
+    work succeeded."""
     conf = {**base_config(infra), "fetch.wait.max.ms": infra.fetch_wait_ms, "fetch.min.bytes": 1,
             "enable.auto.commit": True, "enable.auto.offset.store": False,
             "auto.commit.interval.ms": 500, "auto.offset.reset": "latest",
-            "session.timeout.ms": 6000, "heartbeat.interval.ms": 1000,
-            "max.poll.interval.ms": 10000, "topic.metadata.refresh.interval.ms": 2000}
-    conf["group.id"] = group_id or f"assign-only-{time.monotonic_ns()}"
+            "topic.metadata.refresh.interval.ms": 2000}
     if group_id is None:
-        conf["enable.auto.commit"] = False  # assign() readers keep no offsets
+        # assign() readers join no group and keep no offsets; librdkafka still wants an id.
+        conf.update({"group.id": f"assign-only-{time.monotonic_ns()}", "enable.auto.commit": False})
+    else:
+        # A member that stops polling for 10 s (a stuck handler) leaves the group.
+        conf.update({"group.id": group_id, "max.poll.interval.ms": 10000,
+                     **group_settings(infra.kafka_group_protocol)})
     return {**conf, **extra}
 
 

@@ -2,6 +2,8 @@
 or production infrastructure (docker-compose.yml uses them too)."""
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -16,9 +18,10 @@ class InfraSettings(BaseSettings):
     ray_address: str = Field("", description="Ray cluster address (RAY_ADDRESS); empty starts a local Ray.")
     partitions: int = Field(4, ge=1, le=256, description="Partitions of every topic but the state topics, which have one (PARTITIONS). "
                             "Request and score topics must match: the rendezvous relies on co-partitioning.")
-    fetch_wait_ms: int = Field(10, ge=1, le=500, description="Hot-path consumers' fetch.wait.max.ms (FETCH_WAIT_MS). "
-                               "The embedded broker does not wake a fetch on produce, so every consumer polls at "
-                               "this interval: 1 ms gives the fastest single hop but a polling storm that saturates "
-                               "the broker under load; 10 ms measured best overall (docs/performance.md). "
-                               "0 hangs librdkafka.")
+    fetch_wait_ms: int = Field(500, ge=1, le=5000, description="Consumers' fetch.wait.max.ms (FETCH_WAIT_MS). Kafka "
+                               "completes a waiting fetch as soon as data arrives, so this adds no latency; it only "
+                               "sets how often an idle consumer asks the broker (docs/decisions/005).")
+    kafka_group_protocol: Literal["consumer", "classic"] = Field(
+        "consumer", description="Consumer-group protocol (KAFKA_GROUP_PROTOCOL): 'consumer' is KIP-848 (Kafka 4.x "
+        "brokers), 'classic' works with any broker (docs/decisions/005).")
     log_level: str = Field("INFO", description="Log level of every service (LOG_LEVEL).")

@@ -14,7 +14,6 @@ DEAD_LETTERS = "dead-letters"  # messages no consumer could handle, with their o
 
 REQUESTS_PREFIX = "requests."
 REPLIES_PREFIX = "replies."
-REQUESTS_PATTERN = r"^requests\..+"  # librdkafka subscribes by regex when a name starts with ^
 
 # Created at start-up; request topics are created when a data type's first model is published.
 CORE_TOPICS = (MODELS, MODEL_STATUS, POLICIES, SCORES, DECISIONS, LATE_SCORES, DEAD_LETTERS)

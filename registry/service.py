@@ -33,8 +33,8 @@ class RegistryService:
         self.audit = AuditStore(redis_client, settings.audit_retention_s)
         self._producer = KafkaProducer(infra)
         self._follower = StateFollower(infra, STATE_DECODERS, self._apply_state, self._producer, "registry")
-        # Audit is off the answer's path: fewer, larger fetches (on the embedded broker each
-        # fetch that returns data costs in proportion to what the partition holds).
+        # Audit is off the answer's path: the broker holds its fetch until 64 KiB or 100 ms
+        # have gathered, so under load it reads in few, large batches.
         consumer = Consumer(consumer_config(infra, settings.audit_group_id, **{
             "auto.offset.reset": "earliest", "fetch.wait.max.ms": 100, "fetch.min.bytes": 65536}))
         consumer.subscribe(list(AUDIT_DECODERS))

@@ -43,6 +43,11 @@ class Catalog:
             log.error("ignoring policy for %s: %s", policy.data_type, exc.message)
 
     # Reading ---------------------------------------------------------------------
+    def data_types(self) -> frozenset[str]:
+        """Every data type a model was published for, retired ones too: their requests
+        may still be on the way."""
+        return frozenset(d.data_type for d in self._descriptors.values())
+
     def knows(self, ref: ModelRef) -> bool:
         return ref in self._descriptors
 

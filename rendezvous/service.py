@@ -43,13 +43,13 @@ class RendezvousService:
         self._delivered: deque[str] = deque()  # request ids whose answer the broker acknowledged
         self._follower = StateFollower(infra, STATE_DECODERS, self._state_updates.put, self._producer,
                                        "rendezvous-state")
-        consumer = Consumer(consumer_config(
-            infra, settings.group_id, **{"auto.offset.reset": "earliest",
-                                         "partition.assignment.strategy": "range"}))
-        consumer.subscribe([topics.REQUESTS_PATTERN, topics.SCORES], on_revoke=self._on_revoke)
+        # The group's range assignor keeps request and score partitions of one number together.
+        self._consumer = Consumer(consumer_config(infra, settings.group_id, **{"auto.offset.reset": "earliest"}))
+        self._subscribed: frozenset[str] | None = None  # data types; subscribed once the state is read
+        self._assigned: set[tuple[str, int]] = set()  # kept by the rebalance callbacks
         self._dead_letters = DeadLetters(self._producer, "rendezvous")
         decoders = {topics.REQUESTS_PREFIX: codec.decode_request, topics.SCORES: codec.decode_score}
-        self._loop = ConsumerLoop(consumer, decoders, self._on_batch, self._dead_letters,
+        self._loop = ConsumerLoop(self._consumer, decoders, self._on_batch, self._dead_letters,
                                   batch_size=settings.batch_size, store_offsets=False,
                                   tick=self._on_tick, next_poll_timeout=self._until_next_timer)
 
@@ -58,7 +58,7 @@ class RendezvousService:
         if not self._follower.wait_caught_up(60):
             log.warning("state topics not caught up after 60 s; serving with what was read")
         self._apply_state_updates()
-        log.info("rendezvous consuming %s and %s", topics.REQUESTS_PATTERN, topics.SCORES)
+        self._follow_data_types()  # scores at least, even before any model is published
         try:
             self._loop.run()
         finally:
@@ -67,6 +67,10 @@ class RendezvousService:
 
     def stop(self) -> None:
         self._loop.stop()
+
+    def consuming(self) -> set[str]:
+        """The topics this instance holds partitions of now."""
+        return {topic for topic, _ in set(self._assigned)}
 
     # Loop callbacks ----------------------------------------------------------------
     def _on_batch(self, records: list[Record]) -> None:
@@ -88,6 +92,7 @@ class RendezvousService:
         self._emit(outcomes)
 
     def _on_tick(self) -> None:
+        self._apply_state_updates()
         self._emit(self._core.on_tick(now_us()))
         self._confirm_delivered()
         for topic, partition, offset in self._offsets.advanced():
@@ -97,8 +102,13 @@ class RendezvousService:
         wake = self._core.next_wake_us()
         return 0.05 if wake is None else max(0.0, (wake - now_us()) / 1e6)
 
+    def _on_assign(self, consumer, partitions) -> None:
+        self._assigned.update((p.topic, p.partition) for p in partitions)
+
     def _on_revoke(self, consumer, partitions) -> None:
-        self._offsets.forget([(p.topic, p.partition) for p in partitions])
+        lost = [(p.topic, p.partition) for p in partitions]
+        self._assigned.difference_update(lost)
+        self._offsets.forget(lost)
 
     # Outputs -----------------------------------------------------------------------
     def _emit(self, outcomes: list[Outcome]) -> None:
@@ -155,3 +165,19 @@ class RendezvousService:
             apply = {topics.MODELS: catalog.add_model, topics.MODEL_STATUS: catalog.set_status,
                      topics.POLICIES: catalog.set_policy}[record.topic]
             apply(record.value)
+            if record.topic == topics.MODELS:
+                self._follow_data_types()
+
+    def _follow_data_types(self) -> None:
+        """Subscribe to the request topic of every published data type, by name. The
+        models topic names a new data type before its runners are ready, so the group
+        holds its partitions before the first request. (A regex subscription would
+        wait for the broker to re-resolve it: at least 10 s under KIP-848.)"""
+        data_types = self._core.catalog.data_types()
+        if data_types == self._subscribed:
+            return
+        names = [topics.requests_topic(dt) for dt in sorted(data_types)] + [topics.SCORES]
+        self._consumer.subscribe(names, on_assign=self._on_assign, on_revoke=self._on_revoke,
+                                 on_lost=self._on_revoke)
+        self._subscribed = data_types
+        log.info("rendezvous consuming %s", ", ".join(names))

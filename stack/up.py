@@ -1,8 +1,10 @@
 """`make up`: run the whole platform in the foreground on the embedded default.
 
 Starts, each only where its setting is absent, a broker (KAFKA_BOOTSTRAP), a Redis
-(REDIS_URL) and a local Ray (RAY_ADDRESS, started by the runner supervisor); then the
-registry, rendezvous, runner supervisor and gateway; then publishes the demo models.
+(REDIS_URL) and a local Ray (RAY_ADDRESS, started by the runner supervisor); then
+creates the topics and publishes the demo models and policy; then starts the registry,
+rendezvous, runner supervisor and gateway. The broker is Apache Kafka, its data kept
+under .run/kafka between runs (`make clean` starts it over).
 Ctrl-C or SIGTERM stops everything it started, by PID, in reverse order."""
 from __future__ import annotations
 
@@ -14,7 +16,8 @@ from pathlib import Path
 
 import httpx
 
-from stack import embedded
+from stack import broker, embedded
+from stack.broker_install import kafka_version
 from stack.processes import ProcessGroup
 
 SERVICES = ("registry", "rendezvous", "model_runners", "gateway")
@@ -69,10 +72,12 @@ def run(demo: bool = True, run_dir: str = ".run") -> int:
 
 def start_infrastructure(env: dict, group: ProcessGroup, logs: Path) -> None:
     if not env.get("KAFKA_BOOTSTRAP"):
-        port = 9092 if embedded.port_free(9092) else embedded.free_port()
-        group.adopt("broker", embedded.start(embedded.broker_command(port), port, str(logs / "broker.log")))
-        env["KAFKA_BOOTSTRAP"] = f"127.0.0.1:{port}"
-        say(f"broker (Tansu) pid {group.pid('broker'):<7} on {env['KAFKA_BOOTSTRAP']}")
+        say("broker: starting Apache Kafka (KRaft, one node)")
+        proc, layout = broker.start(logs.parent / "kafka", logs, preferred_port=9092, say=say)
+        group.adopt("broker", proc)
+        env["KAFKA_BOOTSTRAP"] = layout.bootstrap
+        say(f"{'broker':<14} pid {proc.pid:<7} log {logs / 'broker.log'} (Apache Kafka {kafka_version()} "
+            f"on {layout.bootstrap})")
     else:
         say(f"broker: using KAFKA_BOOTSTRAP={env['KAFKA_BOOTSTRAP']}")
     if not env.get("REDIS_URL"):

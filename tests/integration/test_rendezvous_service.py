@@ -39,6 +39,9 @@ def world(infra, unique):
                                 redis.Redis.from_url(infra.redis_url))
     thread = threading.Thread(target=service.run, daemon=True)
     thread.start()
+    deadline = time.monotonic() + 30
+    while topics.requests_topic(data_type) not in service.consuming() and time.monotonic() < deadline:
+        time.sleep(0.1)  # joined the group: requests are not read after their deadline
     yield data_type, champ, back, reply, producer
     service.stop()
     thread.join(15)
@@ -56,7 +59,6 @@ def send_score(producer, data_type, ref, rid, label):
 
 def test_one_answer_per_request_whatever_the_order_of_scores(infra, unique, world):
     data_type, champ, back, reply, producer = world
-    time.sleep(6)  # the group join (FACTS.md: about 3 s with these timeouts)
     send_score(producer, data_type, champ, "early", "e")        # before its request
     send_request(producer, data_type, reply, "early")
     send_request(producer, data_type, reply, "dup")

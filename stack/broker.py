@@ -1,0 +1,129 @@
+"""The embedded broker: a single-node Apache Kafka in KRaft mode (broker and controller
+in one JVM) on loopback. Its storage is formatted once under its home folder, its heap
+is small, and its own log rolls and is capped (stack/kafka/log4j2.xml). The settings
+it shares with docker-compose.yml are in stack/kafka/broker.properties."""
+from __future__ import annotations
+
+import base64
+import subprocess
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from stack.broker_install import KAFKA_DIR, BrokerSetupError, ensure_jars, java_binary
+from stack.embedded import free_port, port_free, wait_for_port
+
+SHARED_PROPERTIES = KAFKA_DIR / "broker.properties"
+LOG4J2 = KAFKA_DIR / "log4j2.xml"
+HEAP = ("-Xms512m", "-Xmx512m")
+
+
+@dataclass(frozen=True)
+class BrokerLayout:
+    """Where one broker keeps its configuration, data and logs, and the ports it uses."""
+
+    home: Path
+    port: int
+    controller_port: int
+
+    @property
+    def data_dir(self) -> Path:
+        return self.home / "data"
+
+    @property
+    def config(self) -> Path:
+        return self.home / "server.properties"
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def node_properties(self) -> dict[str, str]:
+        """What is particular to this node; everything else comes from the shared file."""
+        return {
+            "node.id": "1",
+            "process.roles": "broker,controller",
+            "listeners": f"PLAINTEXT://127.0.0.1:{self.port},CONTROLLER://127.0.0.1:{self.controller_port}",
+            "advertised.listeners": f"PLAINTEXT://127.0.0.1:{self.port}",
+            "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+            "controller.listener.names": "CONTROLLER",
+            "inter.broker.listener.name": "PLAINTEXT",
+            "controller.quorum.bootstrap.servers": f"127.0.0.1:{self.controller_port}",
+            "log.dirs": str(self.data_dir),
+        }
+
+
+def layout_for(home: Path, preferred_port: int | None = None) -> BrokerLayout:
+    """Fresh ports on every start: a formatted home keeps its topics and offsets when
+    its listeners move (checked on Kafka 4.2: a standalone controller is found by its
+    node and directory ids, not by the address it was formatted with)."""
+    port = preferred_port if preferred_port and port_free(preferred_port) else free_port()
+    controller_port = free_port()
+    while controller_port == port:
+        controller_port = free_port()
+    return BrokerLayout(home, port, controller_port)
+
+
+def java_command(java: str, libs: Path, logs_dir: Path, main: str, *args: str) -> list[str]:
+    # The G1 pause target follows kafka-run-class.sh. ExitOnOutOfMemoryError: a broker
+    # out of heap must die, and be seen to, rather than limp on.
+    return [java, *HEAP, "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20", "-XX:+ExitOnOutOfMemoryError",
+            "-Djava.awt.headless=true", f"-Dkafka.logs.dir={logs_dir}", f"-Dlog4j2.configurationFile={LOG4J2}",
+            "-cp", f"{libs}/*", main, *args]
+
+
+def prepare(layout: BrokerLayout, java: str, libs: Path) -> None:
+    """Write the configuration, and format the storage unless it already is."""
+    node = "".join(f"{key}={value}\n" for key, value in layout.node_properties().items())
+    layout.config.write_text(f"{SHARED_PROPERTIES.read_text()}\n# This node (stack/broker.py)\n{node}")
+    if (layout.data_dir / "meta.properties").exists():
+        return
+    cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    result = subprocess.run(
+        java_command(java, libs, layout.home, "kafka.tools.StorageTool", "format", "--standalone",
+                     "--ignore-formatted", "-t", cluster_id, "-c", str(layout.config)),
+        capture_output=True, text=True, timeout=180)
+    if result.returncode != 0:
+        raise BrokerSetupError(f"formatting {layout.data_dir} failed: {result.stderr.strip()[-400:]}")
+
+
+def start(home: Path, logs_dir: Path, preferred_port: int | None = None, timeout: float = 120.0,
+          say=print) -> tuple[subprocess.Popen, BrokerLayout]:
+    """Start the broker in its own session and return once it answers metadata requests."""
+    java, libs = java_binary(), ensure_jars(say)
+    layout = layout_for(home, preferred_port)
+    home.mkdir(parents=True, exist_ok=True)
+    prepare(layout, java, libs)
+    logs_dir.mkdir(parents=True, exist_ok=True)
+    out = open(logs_dir / "broker.out", "ab")  # the JVM's own output; the broker logs to broker.log
+    proc = subprocess.Popen(java_command(java, libs, logs_dir, "kafka.Kafka", str(layout.config)),
+                            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                            start_new_session=True)
+    try:
+        started = time.monotonic()
+        wait_for_port(layout.port, timeout, proc)
+        wait_until_answers(layout.bootstrap, timeout - (time.monotonic() - started), proc)
+    except Exception as exc:
+        proc.kill()
+        proc.wait(10)
+        raise BrokerSetupError(f"the embedded broker did not start ({exc}); see {logs_dir / 'broker.log'}") from exc
+    return proc, layout
+
+
+def wait_until_answers(bootstrap: str, timeout: float, proc: subprocess.Popen | None = None) -> None:
+    """Listening is not ready: the broker answers metadata only once it has caught up
+    with its controller and registered."""
+    from confluent_kafka.admin import AdminClient
+
+    admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": 0})
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"the broker exited with {proc.returncode}")
+        try:
+            if admin.list_topics(timeout=2).brokers:
+                return
+        except Exception:  # noqa: BLE001 - KafkaException until it is up; keep waiting
+            time.sleep(0.2)
+    raise TimeoutError(f"the broker at {bootstrap} did not answer within {timeout:.0f} s")
