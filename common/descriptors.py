@@ -26,7 +26,7 @@ class SchemaField:
 
 @dataclass(frozen=True, slots=True)
 class Resources:
-    num_cpus: float = 0.25  # fractional: many replicas share a small machine (FACTS.md)
+    num_cpus: float = 0.25  # fractional: many replicas share a small machine (docs/facts.md)
     num_gpus: float = 0.0
     replicas: int = 1
 

@@ -1,5 +1,5 @@
 """Try an untrusted model in a throwaway subprocess before any runner loads it: malformed
-ONNX can crash ONNX Runtime instead of raising (FACTS.md), and a model can hang or eat
+ONNX can crash ONNX Runtime instead of raising (docs/facts.md), and a model can hang or eat
 memory. The child loads the model and scores one row of zeros; the parent turns what
 happened into a reason, and never raises.
 

@@ -1,5 +1,5 @@
 """ONNX Runtime: one session per model version, one thread per session (small models
-run in microseconds; threads only add contention on a small machine, FACTS.md)."""
+run in microseconds; threads only add contention on a small machine, docs/facts.md)."""
 from __future__ import annotations
 
 import logging

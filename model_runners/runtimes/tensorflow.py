@@ -1,6 +1,6 @@
 """TensorFlow SavedModels, called through their serving_default signature: a concrete
 function, ~0.15-0.6 ms a call. Never model.predict (~56 ms a call) nor Keras eager
-(~2 ms), FACTS.md. TensorFlow is imported inside load(), so only a runner that serves
+(~2 ms), docs/facts.md. TensorFlow is imported inside load(), so only a runner that serves
 a TensorFlow model pays its ~2-7 s import and its memory.
 
 Outputs: a probabilities-like 2-D output makes a classification (label from a

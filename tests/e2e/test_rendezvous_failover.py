@@ -1,7 +1,10 @@
 """Two rendezvous instances share the partitions; one is killed with SIGKILL
-mid-load and `stack up` restarts it. The ledger check of TESTING.md then holds:
+mid-load and `stack up` restarts it. The ledger check then holds: the load clients
+record every request they sent (time sent, HTTP status, request id, reason, model
+version), and the test checks from that ledger and the gateway's reply topic that
 every accepted request got exactly one answer (or an explicit timeout answer), none
-got two, and nothing was answered that was never asked."""
+got two, nothing was answered that was never asked, and no answer names a model
+version that never loaded."""
 from __future__ import annotations
 
 import collections
