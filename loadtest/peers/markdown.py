@@ -93,7 +93,8 @@ def growth_text(points: list[Point], cores: int) -> str:
         "is one more consumer reading every request from the broker, one more scoring call, and one more score "
         "message that the broker stores and serves and the rendezvous consumes, decodes and files in the "
         "request's mailbox; the gateway, the request, the rendezvous's read of it, the decision, the answer "
-        "and the audit record are the fixed part.  Every replica also polls the broker every 2 ms while idle.")
+        "and the audit record are the fixed part.  While idle, every replica keeps a fetch waiting in the broker "
+        "(up to `FETCH_WAIT_MS`, 500 ms by default, each).")
     idle = [p for p in every if p.idle_cores is not None]
     if idle:
         sentences.append(
@@ -143,9 +144,9 @@ def time_text(points: list[Point], idle: dict, idle_parts: dict | None = None) -
     if idle_parts:
         top_idle = sorted(idle_parts.items(), key=lambda kv: -kv[1])[:3]
         text += ("  The platform's idle time went to " + ", ".join(f"{name} {cores:.2f}" for name, cores in top_idle)
-                 + " cores: its hot-path consumers poll the broker every `FETCH_WAIT_MS` (2 ms), because the "
-                 "embedded broker does not wake a waiting fetch when a message arrives (FACTS.md), and every "
-                 "such fetch costs the broker CPU whether or not there is anything to read.")
+                 + " cores.  Its consumers do not poll: each fetch waits in the broker for up to `FETCH_WAIT_MS` "
+                 "(500 ms by default), and Apache Kafka completes a waiting fetch as soon as a message arrives, so "
+                 "that wait adds no latency (docs/performance.md).")
     return text
 
 
@@ -186,6 +187,7 @@ def render(run: dict) -> str:
     quick = run.get("profile") == "quick"
     plots = run.get("plots", {})
     systems = run.get("systems", {})
+    phased = any(s.get("phases") for s in systems.values())  # runs before fresh platforms per phase have none
     out = [
         "# Benchmarks",
         "",
@@ -193,11 +195,12 @@ def render(run: dict) -> str:
         f"{run['elapsed_s'] / 60:.1f} minutes in all; code at {run.get('git', 'unknown')}).",
         "Every number below comes from that one run: the three systems were measured one after the other "
         "on the same machine, with the same ONNX models and the same records, each stopped (by PID) before "
-        "the next started.  The machine is shared and noisy, so compare the **ratios**, not the absolute "
+        f"the next started{'; the platform was started afresh for each of its phases' if phased else ''}.  "
+        "The machine is shared and noisy, so compare the **ratios**, not the absolute "
         "numbers, and run `make bench` again before you rely on one.",
     ]
-    busy = {name: s.get("others_busy_cores") for name, s in systems.items()
-            if (s.get("others_busy_cores") or 0) > 0.5}
+    started = started_systems(systems)
+    busy = {name: s.get("others_busy_cores") for name, s in started if (s.get("others_busy_cores") or 0) > 0.5}
     if busy:
         out += ["", f"> **Other people's work kept this {cores}-core machine busy** just before the systems "
                 "started (" + ", ".join(f"{name}: {value:.2f} cores" for name, value in busy.items()) + "), so "
@@ -218,13 +221,15 @@ def render(run: dict) -> str:
         "",
         "## What was measured",
         "",
-        "- **platform**: `python -m stack up --no-demo` on the embedded default (Tansu broker, Valkey, local "
-        "Ray, all started by `stack up`), driven over HTTP by the load tool (`python -m loadtest`).  The bench "
-        "publishes its models through `registry.publisher`: data type `bench3` with 3 models and the "
-        "`deadline` policy, `bench1` with 1 model and the `first` policy, and for the cost curve `bench5` "
-        "(5 models) and `bench3r2` (3 models, 2 runner replicas each), one data type at a time (plus the idle "
-        "`bench1`).  The same `bench3` is also driven by Kafka-native clients (`--transport kafka`), which "
-        "skip the gateway.",
+        "- **platform**: `python -m stack up --no-demo` on the embedded default (a single-node Apache Kafka "
+        "broker, Valkey, local Ray, all started by `stack up`), driven over HTTP by the load tool "
+        "(`python -m loadtest`).  The bench publishes its models through `registry.publisher`: data type "
+        "`bench3` with 3 models and the `deadline` policy, `bench1` with 1 model and the `first` policy, and "
+        "for the cost curve `bench5` (5 models) and `bench3r2` (3 models, 2 runner replicas each).  The same "
+        "`bench3` is also driven by Kafka-native clients (`--transport kafka`), which skip the gateway.  Each "
+        "phase (each closed loop, and the open-loop sweep) runs on a fresh platform: its own `stack up`, "
+        "broker storage, Redis and Ray, with only that phase's data type published, stopped by PID before "
+        "the next phase starts.",
         "- **baseline**: FastAPI + ONNX Runtime in one process (uvicorn, 1 worker), all 3 models scored "
         "inline on every request, the preferred model's answer returned (`loadtest/peers/baseline.py`).  No "
         "platform: the practical limit on this machine.",
@@ -307,12 +312,13 @@ def render(run: dict) -> str:
     if systems:
         out += ["## Start-up and load", "",
                 "Other people's work on this shared machine was measured just before each system started "
-                "(cores busy, from /proc/stat, with none of the bench's processes running).",
+                "(cores busy, from /proc/stat, with none of the bench's processes running)."
+                + ("  The platform was started once per phase, so it has one row per phase." if phased else ""),
                 "",
                 table(["system", "start-up to first answers (s)", "idle CPU of the system (cores)",
                        "others' load before it started (cores busy)"],
                       [[name, f"{s.get('startup_s', 0):.1f}", _cores(s.get("idle_cpu_cores")),
-                        _cores(s.get("others_busy_cores"))] for name, s in systems.items()]),
+                        _cores(s.get("others_busy_cores"))] for name, s in started]),
                 ""]
     if run.get("notes"):
         out += ["## Notes from this run", "", *(f"- {note}" for note in run["notes"]), ""]
@@ -320,7 +326,7 @@ def render(run: dict) -> str:
         "## Reproduce",
         "",
         "```bash",
-        "make bench                            # python -m loadtest.bench: the full run, about 10 minutes",
+        "make bench                            # python -m loadtest.bench: the full run",
         "python -m loadtest.bench --quick      # a rough run in a few minutes",
         "python -m loadtest.bench --from-json docs/bench/results.json   # re-render this file",
         "```",
@@ -337,6 +343,14 @@ def render(run: dict) -> str:
         "",
     ]
     return "\n".join(out)
+
+
+def started_systems(systems: dict) -> list[tuple[str, dict]]:
+    """(name, start-up record) of every start: one per phase for a system started once per phase."""
+    rows = []
+    for name, s in systems.items():
+        rows += [(f"{name}: {phase['phase']}", phase) for phase in s["phases"]] if s.get("phases") else [(name, s)]
+    return rows
 
 
 def _cores(value) -> str:

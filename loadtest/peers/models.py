@@ -115,11 +115,6 @@ def descriptors(models: list[TrainedModel], data_type: str, replicas: int = 1,
     return out
 
 
-def retired(descriptor: ModelDescriptor) -> ModelDescriptor:
-    """The same model with role RETIRED: the supervisor stops its replicas."""
-    return dataclasses.replace(descriptor, role=Role.RETIRED)
-
-
 def policy(data_type: str, model_count: int) -> DataTypePolicy:
     """``first`` for one model; ``deadline`` (preferred + backstop) for more."""
     from common.clock import now_us

@@ -1,6 +1,7 @@
 """This platform as the benchmark runs it: ``python -m stack up --no-demo`` on the
-embedded default (its own Tansu broker, Valkey and local Ray), with the bench's
-models published through ``registry.publisher`` the way any publisher does.
+embedded default (its own Apache Kafka broker, Valkey and local Ray, all under its
+own run folder), with the bench's models published through ``registry.publisher``
+the way any publisher does.
 
 ``stack up`` only says READY once every data type has a ready model, so the
 models are published as soon as the launcher has started its services, and the
@@ -43,7 +44,6 @@ class Platform:
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
         self.infra: InfraSettings | None = None
-        self.published: dict[str, list[ModelDescriptor]] = {}
 
     @property
     def pid(self) -> int:
@@ -94,14 +94,6 @@ class Platform:
     def bootstrap(self) -> str:
         return self.infra.kafka_bootstrap
 
-    def pids(self) -> dict[str, int]:
-        found = {}
-        for line in self.lines:
-            match = re.match(r"\[up\] (\S+)\s.*pid (\d+)", line)
-            if match:
-                found[match.group(1)] = int(match.group(2))
-        return found
-
     # Models ------------------------------------------------------------------------
     def publish(self, data_type: str, descriptors: list[ModelDescriptor]) -> None:
         producer = KafkaProducer(self.infra)
@@ -111,22 +103,8 @@ class Platform:
             publish_policy(producer, bench_models.policy(data_type, len(descriptors)))
         finally:
             producer.close()
-        self.published[data_type] = descriptors
         self.say(f"published {len(descriptors)} model(s) x {descriptors[0].resources.replicas} replica(s) "
                  f"for {data_type}")
-
-    def retire(self, data_type: str, timeout: float = 90.0) -> float:
-        """Retire every model of ``data_type`` and wait until the supervisor stopped them."""
-        started = time.monotonic()
-        descriptors = self.published.pop(data_type)
-        producer = KafkaProducer(self.infra)
-        try:
-            for descriptor in descriptors:
-                publish_model(producer, self.infra, bench_models.retired(descriptor))
-        finally:
-            producer.close()
-        self.wait_status([d.key for d in descriptors], Status.RETIRED, timeout)
-        return time.monotonic() - started
 
     def wait_serving(self, data_type: str, descriptors: list[ModelDescriptor], timeout: float = 120.0) -> float:
         """Every model ready, then three official answers in a row from the preferred (or only) model."""

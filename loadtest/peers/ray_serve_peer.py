@@ -5,8 +5,7 @@ deployment behind Ray Serve's HTTP proxy that, for each request, calls every
 model deployment at once, waits with ``asyncio.wait`` for the preferred model
 until the same deadline the platform's policy uses, and otherwise falls back to
 the backstop (awaiting it if it has not answered yet).  The third model scores
-every request too; its answer is never official.  FACTS.md measured the same
-shape (88 req/s, p50 178 ms with 16 connections).
+every request too; its answer is never official.
 
 Differences from the platform's ``deadline`` policy, kept on purpose because
 this is what the straightforward Ray Serve program does: the deadline counts

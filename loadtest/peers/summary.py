@@ -229,7 +229,7 @@ def knee_ratio_row(subject: list[Point], others: dict[str, list[Point]]) -> list
 
 # CPU attribution -----------------------------------------------------------------------
 COMPONENT_PATTERNS = (  # first match wins; matched against a process's command line
-    ("broker (Tansu)", r"tansu"),
+    ("broker (Kafka)", r"\bkafka\.Kafka\b"),  # the embedded broker's JVM: java ... kafka.Kafka <config>
     ("Redis (Valkey)", r"valkey-server|redis-server"),
     ("gateway", r"-m gateway\b"),
     ("rendezvous", r"-m rendezvous\b"),

@@ -129,7 +129,10 @@ def test_tables_are_markdown():
 
 # CPU attribution -----------------------------------------------------------------------
 @pytest.mark.parametrize(("cmdline", "component"), [
-    ("/root/.calfkit/bin/tansu-v0.6.0 broker --listener-url tcp://127.0.0.1:1", "broker (Tansu)"),
+    ("/usr/lib/jvm/java-21/bin/java -Xms512m -Xmx512m -XX:+UseG1GC -Dkafka.logs.dir=/r/logs "
+     "-cp /root/.cache/rendezvous-serving/kafka-4.2.0-ab12/libs/* kafka.Kafka /r/kafka/server.properties",
+     "broker (Kafka)"),
+    ("python -m loadtest --transport kafka --bootstrap 127.0.0.1:9092", "other"),  # a Kafka client, not the broker
     (".venv/bin/python -m gateway", "gateway"),
     (".venv/bin/python -m rendezvous", "rendezvous"),
     (".venv/bin/python -m model_runners", "runner supervisor"),
@@ -184,7 +187,7 @@ def sample_run() -> dict:
         p("ray-serve", "3 models", ok_per_s=50, p50=300, p99=900, p999=1000),
         p("ray-serve", "3 models", "open", 100, p99=2500),
     ]
-    points[0]["cpu_ms_per_request"] = {"broker (Tansu)": 6.0, "gateway": 2.0}
+    points[0]["cpu_ms_per_request"] = {"broker (Kafka)": 6.0, "gateway": 2.0}
     points[7]["cpu_ms_per_request"] = {"FastAPI + ONNX Runtime": 1.0}
     for index, marginal, idle in ((2, 3.0, 0.5), (0, 5.0, 0.6), (3, 7.0, 0.8), (4, 6.0, 0.9)):
         points[index]["cpu_marginal_ms"], points[index]["idle_cores"] = marginal, idle
@@ -194,7 +197,12 @@ def sample_run() -> dict:
             "settings": {"duration_s": 3, "warmup_s": 0.5, "rates": [100, 300], "concurrency": 16,
                          "timeout_s": 3, "deadline_ms": 50, "max_in_flight": 1024, "open_connections": 128},
             "systems": {"platform": {"startup_s": 40.0, "idle_cpu_cores": 0.9, "others_busy_cores": 0.3,
-                                     "idle_cpu_by_component": {"broker (Tansu)": 0.6, "rendezvous": 0.1}},
+                                     "idle_cpu_by_component": {"broker (Kafka)": 0.6, "rendezvous": 0.1},
+                                     "phases": [{"phase": "3 models, deadline (HTTP), closed loop",
+                                                 "startup_s": 40.0, "idle_cpu_cores": 0.9, "others_busy_cores": 0.3},
+                                                {"phase": "5 models x 1 replicas, deadline (HTTP), closed loop",
+                                                 "startup_s": 55.0, "idle_cpu_cores": 1.2,
+                                                 "others_busy_cores": 0.7}]},
                         "baseline": {"startup_s": 1.0, "idle_cpu_cores": 0.0, "others_busy_cores": 0.2}},
             "plots": {"latency_vs_rate": "docs/bench/latency_vs_rate.png"}}
 
@@ -219,7 +227,11 @@ def test_the_document_has_every_section_and_the_ratios():
     assert "overloaded" not in text and "(backlogged)" not in text
     assert "| 5 | 1 | 5 models x 1 replicas | 100 | 80.0 | 300 | 30.0 | 0.0% | - | 7.00 | 0.80 |" in text
     assert "8.00 ms of CPU in all" in text and "8.0x the CPU per answer" in text
-    assert "broker (Tansu) 0.60" in text
+    assert "broker (Kafka) 0.60" in text
+    # one start-up row per platform phase: each phase ran on a fresh platform
+    assert "| platform: 3 models, deadline (HTTP), closed loop | 40.0 | 0.90 | 0.30 |" in text
+    assert "| platform: 5 models x 1 replicas, deadline (HTTP), closed loop | 55.0 | 1.20 | 0.70 |" in text
+    assert "platform: 5 models x 1 replicas, deadline (HTTP), closed loop: 0.70 cores" in text  # others were busy
     assert "`--quick` run" in text and "![latency against offered rate](docs/bench/latency_vs_rate.png)" in text
     assert "python -m loadtest # platform" in text
 
