@@ -122,6 +122,21 @@ def ensure_topics(infra: InfraSettings, names: Iterable[str], timeout: float = 1
             if exc.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
                 raise
         log.info("created topic %s", name)
+    _wait_until_listed(admin, wanted, timeout)
+
+
+def _wait_until_listed(admin: AdminClient, names: list[str], timeout: float) -> None:
+    """The controller acknowledges a new topic before every broker's metadata lists it
+    and its partitions have leaders; a reader that looks it up at once may not find it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        listed = admin.list_topics(timeout=timeout).topics
+        if all(n in listed and listed[n].partitions and not listed[n].error
+               and all(p.leader >= 0 for p in listed[n].partitions.values()) for n in names):
+            return
+        if time.monotonic() > deadline:
+            raise KafkaException(f"topics created but not listed after {timeout:.0f} s: {', '.join(names)}")
+        time.sleep(0.05)
 
 
 def assign_all(consumer: Consumer, names: Iterable[str], offset: int = OFFSET_BEGINNING,
