@@ -8,11 +8,12 @@ EXTRAS ?= dev,pmml,tensorflow
 .PHONY: up test test-unit generate bench lint clean help
 
 help:
-	@echo "make up        run the whole platform (embedded broker, Redis, local Ray, demo models)"
+	@echo "make up        run the whole platform (embedded Apache Kafka, Redis, local Ray, demo models)"
 	@echo "make test      run every test (unit, integration, end to end)"
 	@echo "make test-unit run the unit tests only (no broker, no Ray)"
 	@echo "make generate  regenerate the protobuf code from proto/"
 	@echo "make bench     run the side-by-side benchmark and write BENCHMARKS.md"
+	@echo "make clean     remove run state (.run: logs and the embedded broker's data) and results"
 
 # Create or reuse the virtual environment; reinstall only when pyproject.toml changed.
 $(STAMP): pyproject.toml
@@ -24,8 +25,10 @@ $(STAMP): pyproject.toml
 up: $(STAMP)
 	$(PY) -m stack up
 
+# Each test has its own limit (pytest-timeout); this one bounds the whole run, exit
+# included, so that a process that cannot exit fails the run instead of hanging CI.
 test: $(STAMP)
-	$(PY) -m pytest -q
+	timeout --kill-after=30 2400 $(PY) -m pytest -q
 
 test-unit: $(STAMP)
 	$(PY) -m pytest -q tests/unit

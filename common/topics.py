@@ -21,10 +21,8 @@ CORE_TOPICS = (MODELS, MODEL_STATUS, POLICIES, SCORES, DECISIONS, LATE_SCORES, D
 # Compacted topics: the newest record per key is the state.
 COMPACTED = (MODELS, POLICIES, MODEL_STATUS)
 
-# State topics have one partition: a few records a minute need no parallelism, one
-# partition keeps every state change in one order, and each partition costs every
-# follower a fetch per poll (on the embedded broker, a platform with 16-partition state
-# topics kept 1.1 cores busy while idle; docs/performance.md).
+# State topics have one partition: a few records a minute need no parallelism, and one
+# partition keeps every state change in one order.
 SINGLE_PARTITION = COMPACTED
 
 _DATA_TYPE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")

@@ -27,7 +27,7 @@ class ProcessGroup:
     def restart_if_allowed(self, name: str) -> bool:
         """Start a crashed service again, unless it crashed too often (then give up)."""
         if name not in self._specs:
-            return False  # the broker and Redis are not restarted: their state is gone
+            return False  # adopted servers (the broker, Redis) have no start spec here
         now = time.monotonic()
         recent = [t for t in self._restarts.get(name, []) if now - t < 60] + [now]
         self._restarts[name] = recent

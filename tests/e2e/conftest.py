@@ -104,7 +104,7 @@ def wait_for_status(client, name: str, version: str, wanted: set[str], timeout: 
 @pytest.fixture(scope="module")
 def retire_afterwards(admin):
     """Models a test module publishes are retired when it ends: every live version is a
-    consumer polling the broker, and on the embedded broker idle polling costs CPU."""
+    Ray actor with a consumer, and the shared 2-core machine runs the later modules too."""
     published: list[tuple[str, str]] = []
     yield published
     for name, version in published:
