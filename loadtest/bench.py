@@ -53,6 +53,10 @@ class Profile:
     max_in_flight: int = 1024
     open_connections: int = 128  # open loop: a fixed pool, as wrk or hey keep (requests queue in the client)
     idle_s: float = 3.0  # how long each system's idle CPU is sampled
+    # Unmeasured load before a system's first point: a fresh JVM broker compiles its hot
+    # paths in the first tens of seconds, and a production system is always warm. Every
+    # system gets the same warm-up.
+    warm_up_s: float = 20.0
     quiet_cores: float = 0.5  # before each system: wait while others keep more cores than this busy...
     quiet_wait_s: float = 60.0  # ...but no longer than this
 
@@ -60,7 +64,7 @@ class Profile:
 PROFILES = {
     "full": Profile("full", duration_s=10.0, warmup_s=1.0, rates=(10, 30, 100, 300, 1000, 2000), quiet_wait_s=30.0),
     "quick": Profile("quick", duration_s=3.0, warmup_s=0.5, rates=(10, 30, 100, 300, 1000), timeout_s=3.0,
-                     idle_s=2.0, quiet_wait_s=15.0),
+                     idle_s=2.0, quiet_wait_s=15.0, warm_up_s=3.0),
 }
 
 
@@ -123,6 +127,14 @@ class Bench:
             f"p99 {_ms(point.p99)}  p99.9 {_ms(point.p999)}  not official {point.error_share * 100:.1f}%{cpu}"
             f"{'  ledger FAIL ' + ','.join(point.ledger_failures) if not point.ledger_passed else ''}")
         return point
+
+    def warm_up(self, target: list[str], data_type: str) -> None:
+        """Closed-loop load that is not measured (Profile.warm_up_s)."""
+        p = self.profile
+        subprocess.run([sys.executable, "-m", "loadtest", *target, "--data-type", data_type, "--mode", "closed",
+                        "--concurrency", str(p.concurrency), "--duration", f"{p.warm_up_s:g}", "--quiet", "--no-fail",
+                        "--out", str(self.raw_dir / "warm-up")], cwd=ROOT, env=child_env(), capture_output=True,
+                       timeout=p.warm_up_s + p.timeout_s + 120)
 
     def sweep(self, system: str, label: str, target: list[str], data_type: str, known: str) -> list[Point]:
         """Open loop at rising rates until a point is past the knee."""
@@ -189,6 +201,7 @@ def run_peer(bench: Bench, name: str, module: str, manifest: Path, log_dir: Path
         bench.record_system(name, startup, bench.idle_cpu(pids), others_busy)
         target = ["--base-url", url]
         known = bench_models.known_versions("bench3", 3)
+        bench.warm_up(target, "bench3")
         bench.load(name, "3 models", target, "bench3", known, mode="closed", pids=pids, models=3, replicas=1)
         bench.sweep(name, "3 models", target, "bench3", known)
     finally:

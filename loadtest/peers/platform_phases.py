@@ -70,6 +70,7 @@ def run_phase(bench, phase: Phase, trained: list, log_dir: Path, say=print) -> N
         target = (["--transport", "kafka", "--bootstrap", platform.bootstrap] if phase.kafka
                   else ["--base-url", platform.url])
         known = bench_models.known_versions(phase.data_type, phase.models)
+        bench.warm_up(target, phase.data_type)
         if phase.mode == "closed":
             bench.load("platform", phase.label, target, phase.data_type, known, mode="closed", pids=pids,
                        models=phase.models, replicas=phase.replicas)

@@ -43,6 +43,7 @@ class RecordingBench(bench_module.Bench):
     def __init__(self, tmp_path) -> None:
         super().__init__(bench_module.PROFILES["quick"], tmp_path)
         self.runs: list[tuple] = []
+        self.warm_ups: list[tuple[int, str]] = []
 
     def wait_quiet(self) -> float:
         return 0.25
@@ -55,6 +56,9 @@ class RecordingBench(bench_module.Bench):
 
     def sweep(self, system, label, target, data_type, known):
         self.runs.append(("open", label, tuple(target), data_type))
+
+    def warm_up(self, target, data_type):
+        self.warm_ups.append((len(self.runs), data_type))  # before which run, on what
 
 
 @pytest.fixture
@@ -98,3 +102,8 @@ def test_a_system_started_once_keeps_one_record(fresh):
     fresh.record_system("baseline", 1.04, {"FastAPI + ONNX Runtime": 0.01}, 0.3)
     assert fresh.systems["baseline"] == {"startup_s": 1.0, "idle_cpu_cores": 0.01, "others_busy_cores": 0.3,
                                          "idle_cpu_by_component": {"FastAPI + ONNX Runtime": 0.01}}
+
+
+def test_every_phase_is_warmed_up_on_its_own_data_type_before_it_is_measured(fresh, tmp_path):
+    run_platform(fresh, ["a", "b", "c", "d", "e"], tmp_path / "logs", say=lambda _: None)
+    assert fresh.warm_ups == [(i, run[3]) for i, run in enumerate(fresh.runs)]
