@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, Producer, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, Consumer, KafkaError, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from common import topics
@@ -148,6 +148,11 @@ def assign_all(consumer: Consumer, names: Iterable[str], offset: int = OFFSET_BE
     if missing:
         raise KafkaException(f"topics not found: {', '.join(missing)}")
     assignment = [TopicPartition(n, p, offset) for n in names for p in metadata[n].partitions]
+    if offset == OFFSET_END:
+        # The end as it is now, not when the first fetch resolves it: a message produced
+        # after this returns is never skipped (a gateway's reply to its first request).
+        for tp in assignment:
+            tp.offset = consumer.get_watermark_offsets(tp, timeout=timeout)[1]
     consumer.assign(assignment)
     return assignment
 

@@ -42,8 +42,8 @@ class RunnerReplica:
         self._producer = KafkaProducer(infra)
         consumer = Consumer(consumer_config(infra, group_id(self.descriptor)))
         self._assigned = threading.Event()
-        consumer.subscribe([topics.requests_topic(self.descriptor.data_type)],
-                           on_assign=lambda *_: self._assigned.set())
+        self._incremental = infra.kafka_group_protocol == "consumer"
+        consumer.subscribe([topics.requests_topic(self.descriptor.data_type)], on_assign=self._on_assign)
         self._loop = ConsumerLoop(consumer, {topics.REQUESTS_PREFIX: codec.decode_request}, self._score,
                                   DeadLetters(self._producer, group_id(self.descriptor)), batch_size=batch_size)
         self._scored = 0
@@ -55,6 +55,18 @@ class RunnerReplica:
         for score in self._core.score([r.value for r in records], queued):
             self._producer.produce(topics.SCORES, codec.encode_score(score), key=score.request_id)
         self._scored += len(records)
+
+    def _on_assign(self, consumer: Consumer, partitions: list) -> None:
+        """Start where the group left off, or else at the end as it is now, fixed here
+        rather than when the first fetch resolves "latest": a request produced after
+        this replica reports ready must never fall before its starting point."""
+        for tp, done in zip(partitions, consumer.committed(partitions, timeout=10)):
+            tp.offset = done.offset if done.offset >= 0 else consumer.get_watermark_offsets(tp, timeout=10)[1]
+        if self._incremental:  # KIP-848 rebalances are incremental; classic (range) ones eager
+            consumer.incremental_assign(partitions)
+        else:
+            consumer.assign(partitions)
+        self._assigned.set()
 
     def wait_assigned(self, timeout_s: float = 60.0) -> bool:
         """Ready means consuming: loaded, and a member of the group with partitions
