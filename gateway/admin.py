@@ -1,11 +1,13 @@
 """The admin API: publish models, list them, change their roles. Every write ends on
 the models topic (models are data); reads come from the registry's Redis view.
-Writes need `Authorization: Bearer <ADMIN_TOKEN>`: 401 without it, 403 when wrong."""
+Writes need `Authorization: Bearer <ADMIN_TOKEN>`: 401 without it, 403 when wrong.
+require_token() is the one bearer-token check; the audit reads use it too."""
 from __future__ import annotations
 
 import asyncio
 import hmac
 from dataclasses import replace
+from typing import Callable
 
 import orjson
 from fastapi import APIRouter, Depends, File, Form, Header, Request, UploadFile
@@ -14,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 from common import codec
 from common.domain import Role
 from common.errors import Forbidden, NotFound, PlatformError, Unauthorized
+from gateway.schemas import ErrorBody
 from registry.descriptor_input import DescriptorInput, PublishError
 from registry.publisher import publish_model
 from registry.store import summary
@@ -21,12 +24,33 @@ from registry.store import summary
 router = APIRouter(tags=["models"])
 
 
-def require_admin(request: Request, authorization: str | None = Header(None)) -> None:
-    if not authorization or not authorization.startswith("Bearer "):
-        raise Unauthorized("admin API: send Authorization: Bearer <ADMIN_TOKEN>")
-    token = request.app.state.settings.admin_token
-    if not hmac.compare_digest(authorization.removeprefix("Bearer ").encode(), token.encode()):
-        raise Forbidden("admin API: wrong token")
+# The 401/403 answers of a route behind require_token(), for its OpenAPI spec: the
+# body is the one the PlatformError handler writes, {"error": "..."}.
+AUTH_RESPONSES = {401: {"model": ErrorBody, "description": "No `Authorization: Bearer <token>` header."},
+                  403: {"model": ErrorBody, "description": "A token that is not one of those accepted."}}
+
+
+def require_token(api: str, *token_settings: str) -> Callable[..., None]:
+    """A dependency that lets a request through when its bearer token equals one of the
+    named gateway settings (e.g. "audit_token", "admin_token"): 401 without a token, 403
+    with another one. The error never echoes what was sent."""
+    wanted = " or ".join(f"<{name.upper()}>" for name in token_settings)
+
+    def check(request: Request, authorization: str | None = Header(None)) -> None:
+        sent = (authorization or "").removeprefix("Bearer ").encode()
+        if not authorization or not authorization.startswith("Bearer ") or not sent:
+            raise Unauthorized(f"{api}: send Authorization: Bearer {wanted}")
+        settings = request.app.state.settings
+        # Constant-time comparisons, and all of them (a list, not any() over a generator):
+        # the time taken tells nothing about how much of a token, or which one, matched.
+        matches = [hmac.compare_digest(sent, getattr(settings, name).encode()) for name in token_settings]
+        if not any(matches):
+            raise Forbidden(f"{api}: wrong token")
+
+    return check
+
+
+require_admin = require_token("admin API", "admin_token")
 
 
 class RoleChange(BaseModel):
@@ -45,7 +69,7 @@ async def _read_capped(upload: UploadFile, limit: int) -> bytes:
     return data
 
 
-@router.post("/v1/models", status_code=202, dependencies=[Depends(require_admin)])
+@router.post("/v1/models", status_code=202, dependencies=[Depends(require_admin)], responses=AUTH_RESPONSES)
 async def publish(request: Request, descriptor: str = Form(..., description="The descriptor, as JSON."),
                   file: UploadFile | None = File(None, description="The model: .onnx, .pmml, or a "
                                                                    "SavedModel as .tar.gz/.zip")) -> dict:
@@ -81,7 +105,8 @@ async def show_model(name: str, request: Request) -> dict:
     return {"name": name, "versions": versions, "history": await asyncio.to_thread(registry.history, name)}
 
 
-@router.post("/v1/models/{name}/versions/{version}/role", status_code=202, dependencies=[Depends(require_admin)])
+@router.post("/v1/models/{name}/versions/{version}/role", status_code=202, dependencies=[Depends(require_admin)],
+             responses=AUTH_RESPONSES)
 async def change_role(name: str, version: str, change: RoleChange, request: Request) -> dict:
     """Promote a warm model to serve, make one the backstop, or retire it: a policy
     change published as data, in force within seconds, with no redeploy."""

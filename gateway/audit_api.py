@@ -1,14 +1,19 @@
 """Audit and serving stats: which model version scored a record, what every other
-model said, why that answer was chosen, and how each model is doing."""
+model said, why that answer was chosen, and how each model is doing.
+Every route here returns the features of real requests, so each one needs
+`Authorization: Bearer <AUDIT_TOKEN>` (read-only) or the admin token."""
 from __future__ import annotations
 
 import asyncio
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 
 from common.errors import NotFound, PlatformError
+from gateway.admin import AUTH_RESPONSES, require_token
 
-router = APIRouter(tags=["audit"])
+require_auditor = require_token("audit API", "audit_token", "admin_token")
+# On the router, so a read added here later is guarded without anyone remembering to.
+router = APIRouter(tags=["audit"], dependencies=[Depends(require_auditor)], responses=AUTH_RESPONSES)
 
 
 @router.get("/v1/audit/{request_id}")

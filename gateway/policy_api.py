@@ -13,7 +13,7 @@ from common.descriptors import DataTypePolicy
 from common.errors import NotFound, PlatformError
 from common.policies import REGISTRY, build_policy
 from common.topics import valid_data_type
-from gateway.admin import require_admin
+from gateway.admin import AUTH_RESPONSES, require_admin
 from registry.publisher import publish_policy
 
 router = APIRouter(tags=["policies"])
@@ -28,7 +28,8 @@ class PolicyBody(BaseModel):
         {"policy": "deadline", "params": {"preferred": "iris-forest", "backstop": "iris-logreg", "deadline_ms": 50}}]}}
 
 
-@router.put("/v1/data-types/{data_type}/policy", status_code=202, dependencies=[Depends(require_admin)])
+@router.put("/v1/data-types/{data_type}/policy", status_code=202, dependencies=[Depends(require_admin)],
+            responses=AUTH_RESPONSES)
 async def set_policy(data_type: str, body: PolicyBody, request: Request) -> dict:
     """Set the policy every rendezvous instance applies to this data type."""
     if not valid_data_type(data_type):

@@ -1,4 +1,4 @@
-"""Settings of the HTTP gateway (env prefix GATEWAY_, and ADMIN_TOKEN)."""
+"""Settings of the HTTP gateway (env prefix GATEWAY_, and ADMIN_TOKEN, AUDIT_TOKEN)."""
 from __future__ import annotations
 
 import secrets
@@ -15,9 +15,15 @@ class GatewaySettings(BaseSettings):
     port: int = Field(8000, ge=1, le=65535, description="Port to listen on.")
     instance_id: str = Field(default_factory=lambda: uuid.uuid4().hex[:12],
                              description="Names this instance's reply topic (its return address).")
-    admin_token: str = Field(default_factory=lambda: secrets.token_urlsafe(24),
+    # Tokens: repr=False keeps them out of any log line that prints the settings, and
+    # min_length=1 refuses an empty token, which would let `Authorization: Bearer ` in.
+    admin_token: str = Field(default_factory=lambda: secrets.token_urlsafe(24), min_length=1, repr=False,
                              validation_alias=AliasChoices("ADMIN_TOKEN", "GATEWAY_ADMIN_TOKEN"),
                              description="Bearer token of the admin API; generated when unset.")
+    audit_token: str = Field(default_factory=lambda: secrets.token_urlsafe(24), min_length=1, repr=False,
+                             validation_alias=AliasChoices("AUDIT_TOKEN", "GATEWAY_AUDIT_TOKEN"),
+                             description="Read-only bearer token of the audit and stats reads (the admin "
+                                         "token works there too); generated when unset.")
     default_deadline_ms: int = Field(1000, ge=1, le=60_000,
                                      description="How long to wait when neither the request nor the "
                                                  "policy gives a shorter deadline.")

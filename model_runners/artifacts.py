@@ -1,6 +1,6 @@
 """Turn a descriptor's artifact into something local the runtime can load: inline bytes,
-a file path or an http(s) URL on an allow-list, size-bounded and checked against the
-descriptor's sha256. A TensorFlow artifact is an archive, unpacked to a directory."""
+a file path under MODEL_DIR or an http(s) URL on an allow-list, size-bounded and checked
+against the descriptor's sha256. A TensorFlow artifact is an archive, unpacked to a directory."""
 from __future__ import annotations
 
 import hashlib
@@ -21,7 +21,7 @@ MAX_ARTIFACT_BYTES = 256 * 1024 * 1024
 
 
 class ArtifactSettings(BaseSettings):
-    """Where runners may download models from. Read from the environment, frozen after."""
+    """Where runners may read models from. Read from the environment, frozen after."""
 
     model_config = SettingsConfigDict(frozen=True, extra="ignore", protected_namespaces=())
 
@@ -29,6 +29,8 @@ class ArtifactSettings(BaseSettings):
                                      "comma-separated (MODEL_URL_ALLOWLIST); empty allows none.")
     model_url_timeout_s: float = Field(60.0, gt=0, le=3600, description="Longest a download may take, "
                                        "in seconds (MODEL_URL_TIMEOUT_S).")
+    model_dir: str = Field("", description="The directory file-path artifact locations must lie under "
+                           "(MODEL_DIR); empty refuses every file location.")
 
     def allowed_hosts(self) -> set[str]:
         return {h.strip().lower() for h in self.model_url_allowlist.split(",") if h.strip()}
@@ -64,6 +66,23 @@ def download(url: str, max_bytes: int, settings: ArtifactSettings | None = None)
     return b"".join(chunks)
 
 
+def path_in_model_dir(location_path: str, settings: ArtifactSettings | None = None) -> str:
+    """The real path of a file location, if it lies under MODEL_DIR. Anyone who can publish
+    a descriptor names the path, so without this a runner would read any file it can
+    (an SSH key, another service's secrets), and its load error may quote what it read."""
+    settings = settings or ArtifactSettings()
+    if not settings.model_dir:
+        raise ModelLoadError(f"artifact location {location_path} is a file path, and file locations are "
+                             "refused: set MODEL_DIR to the directory models may be read from")
+    # realpath follows every symlink and '..', so what is checked is what open() will read.
+    model_dir = os.path.realpath(settings.model_dir)
+    path = os.path.realpath(location_path)
+    if os.path.commonpath([model_dir, path]) != model_dir:
+        raise ModelLoadError(f"artifact location {location_path} resolves to {path}, which is outside "
+                             f"MODEL_DIR ({model_dir})")
+    return path
+
+
 def read_file(path: str, max_bytes: int) -> bytes:
     try:
         if os.path.getsize(path) > max_bytes:
@@ -79,7 +98,7 @@ def artifact_bytes(descriptor: ModelDescriptor, max_bytes: int = MAX_ARTIFACT_BY
     if descriptor.inline_bytes:
         data = descriptor.inline_bytes
     elif location.startswith(("/", "file://")):
-        data = read_file(location.removeprefix("file://"), max_bytes)
+        data = read_file(path_in_model_dir(location.removeprefix("file://")), max_bytes)
     elif location.startswith(("http://", "https://")):
         data = download(location, max_bytes)
     elif location:

@@ -9,10 +9,13 @@ Ctrl-C or SIGTERM stops everything it started, by PID, in reverse order."""
 from __future__ import annotations
 
 import os
+import re
+import secrets
 import signal
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
@@ -21,6 +24,8 @@ from stack.broker_install import kafka_version
 from stack.processes import ProcessGroup
 
 SERVICES = ("registry", "rendezvous", "model_runners", "gateway")
+# The bearer tokens, and their names in the messages that print a generated one.
+TOKENS = {"ADMIN_TOKEN": "admin token", "AUDIT_TOKEN": "audit token (read-only)"}
 
 
 def say(message: str) -> None:
@@ -47,7 +52,7 @@ def run(demo: bool = True, run_dir: str = ".run") -> int:
         from stack.bootstrap import bootstrap
         bootstrap(env, demo=demo)
         for name in SERVICES:
-            group.start(name, [sys.executable, "-m", name], env, logs / f"{name}.log")
+            group.start(name, [sys.executable, "-m", name], service_env(name, env), logs / f"{name}.log")
             say(f"{name:<14} pid {group.pid(name):<7} log {logs / (name + '.log')}")
         url = f"http://{env.get('GATEWAY_HOST', '127.0.0.1')}:{env.get('GATEWAY_PORT', '8000')}"
         wait_ready(url, group, stopping)
@@ -87,12 +92,35 @@ def start_infrastructure(env: dict, group: ProcessGroup, logs: Path) -> None:
         env["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
         say(f"redis (Valkey) pid {group.pid('redis'):<7} on {env['REDIS_URL']}")
     else:
-        say(f"redis: using REDIS_URL={env['REDIS_URL']}")
+        say(f"redis: using REDIS_URL={without_password(env['REDIS_URL'])}")
     say(f"ray: {'using RAY_ADDRESS=' + env['RAY_ADDRESS'] if env.get('RAY_ADDRESS') else 'local, started by the runner supervisor'}")
-    if not env.get("ADMIN_TOKEN"):
-        import secrets
-        env["ADMIN_TOKEN"] = secrets.token_urlsafe(24)
-        say(f"admin token (generated; set ADMIN_TOKEN to choose one): {env['ADMIN_TOKEN']}")
+    ensure_tokens(env)
+
+
+def ensure_tokens(env: dict) -> None:
+    """Generate each token the operator did not set, and print it: the operator needs it
+    to call the API. This terminal is the one place a token is ever printed."""
+    for name, what in TOKENS.items():
+        if not env.get(name):
+            env[name] = secrets.token_urlsafe(24)
+            say(f"{what} (generated; set {name} to choose one): {env[name]}")
+
+
+def service_env(service: str, env: dict) -> dict:
+    """The environment of one service. Only the gateway checks tokens, so only it gets
+    them: the runners load untrusted models, and Ray's workers inherit their environment."""
+    if service == "gateway":
+        return env
+    return {k: v for k, v in env.items() if k not in TOKENS}
+
+
+def without_password(url: str) -> str:
+    """The URL as it may be printed: REDIS_URL may carry a password
+    (redis://user:secret@host, or ?password=secret)."""
+    parts = urlsplit(url)
+    netloc = f"***@{parts.netloc.rpartition('@')[2]}" if "@" in parts.netloc else parts.netloc
+    query = re.sub(r"(^|&)password=[^&]*", r"\1password=***", parts.query)
+    return urlunsplit(parts._replace(netloc=netloc, query=query))
 
 
 def wait_ready(url: str, group: ProcessGroup, stopping: dict, timeout: float = 300.0) -> None:

@@ -37,7 +37,7 @@ class Platform:
         self.say = say
         self.lines: list[str] = []
         self._seen = threading.Condition()
-        env = child_env(GATEWAY_PORT=str(self.port), ADMIN_TOKEN="bench")
+        env = child_env(GATEWAY_PORT=str(self.port), ADMIN_TOKEN="bench", AUDIT_TOKEN="bench-audit")
         self.server = Server("platform", [sys.executable, "-m", "stack", "up", "--no-demo",
                                           "--run-dir", str(log_dir / "platform-run")],
                              log_dir / "platform.log", env, stdout_pipe=True)

@@ -16,11 +16,13 @@ import pytest
 from stack import embedded
 
 ROOT = Path(__file__).resolve().parents[2]
+ADMIN_TOKEN, AUDIT_TOKEN = "e2e-token", "e2e-audit-token"
 
 
 class Platform:
-    def __init__(self, proc: subprocess.Popen, url: str, output: list[str]):
+    def __init__(self, proc: subprocess.Popen, url: str, output: list[str], model_dir: Path):
         self.proc, self.url, self.output = proc, url, output
+        self.model_dir = model_dir  # MODEL_DIR: the one directory file locations may name
 
     @property
     def pids(self) -> dict[str, int]:
@@ -60,8 +62,10 @@ def _read_until_ready(proc, output: list[str], timeout: float) -> None:
 def platform(tmp_path_factory):
     env = {k: v for k, v in os.environ.items() if k not in ("KAFKA_BOOTSTRAP", "REDIS_URL", "RAY_ADDRESS")}
     port = embedded.free_port()
-    env.update(GATEWAY_PORT=str(port), ADMIN_TOKEN="e2e-token", PYTHONPATH=str(ROOT))
     run_dir = tmp_path_factory.mktemp("run")
+    model_dir = tmp_path_factory.mktemp("models")
+    env.update(GATEWAY_PORT=str(port), ADMIN_TOKEN=ADMIN_TOKEN, AUDIT_TOKEN=AUDIT_TOKEN, MODEL_DIR=str(model_dir),
+               PYTHONPATH=str(ROOT))
     proc = subprocess.Popen([sys.executable, "-m", "stack", "up", "--run-dir", str(run_dir)], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     output: list[str] = []
@@ -72,7 +76,7 @@ def platform(tmp_path_factory):
         raise
     # Keep reading after READY: a full pipe would block `stack up` when it logs a restart.
     threading.Thread(target=lambda: output.extend(iter(proc.stdout.readline, "")), daemon=True).start()
-    yield Platform(proc, f"http://127.0.0.1:{port}", output)
+    yield Platform(proc, f"http://127.0.0.1:{port}", output, model_dir)
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
         proc.wait(60)
@@ -83,7 +87,16 @@ def admin(platform):
     """An HTTP client for the admin API, with the platform's token."""
     import httpx
 
-    with httpx.Client(base_url=platform.url, headers={"Authorization": "Bearer e2e-token"}, timeout=30) as client:
+    with httpx.Client(base_url=platform.url, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def auditor(platform):
+    """An HTTP client for the audit and stats reads, with the read-only audit token."""
+    import httpx
+
+    with httpx.Client(base_url=platform.url, headers={"Authorization": f"Bearer {AUDIT_TOKEN}"}, timeout=30) as client:
         yield client
 
 
@@ -115,7 +128,7 @@ def retire_afterwards(admin):
 # run on a fresh platform, the modules that load many models (TensorFlow included) after
 # them, and the shutdown check last.
 MODULE_ORDER = ("test_platform", "test_audit", "test_rendezvous_failover", "test_models", "test_model_formats",
-                "test_zz_shutdown")
+                "test_security", "test_zz_shutdown")
 
 
 def pytest_collection_modifyitems(items):

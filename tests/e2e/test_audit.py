@@ -46,29 +46,29 @@ def test_policy_put_is_validated_and_applied(platform, admin):
                .json()["policy"] == "deadline")
 
 
-def test_audit_answers_which_version_scored_a_record_and_why(platform, admin):
+def test_audit_answers_which_version_scored_a_record_and_why(platform, auditor):
     record_id = f"audit-{time.time_ns()}"
     answers = [httpx.post(f"{platform.url}/v1/predict/iris", json={"features": SETOSA, "record_id": record_id}).json()
                for _ in range(3)]
     first = answers[0]
-    record = eventually(lambda: (r := admin.get(f"/v1/audit/{first['request_id']}")).status_code == 200 and r.json())
+    record = eventually(lambda: (r := auditor.get(f"/v1/audit/{first['request_id']}")).status_code == 200 and r.json())
     assert record["request"]["record_id"] == record_id and record["request"]["input"]["values"] == SETOSA
     assert record["decision"]["reason"] == first["reason"] and record["decision"]["model"] == first["model"]
     assert {s["model"]["name"] for s in record["scores"]} >= {first["model"]["name"]}
     assert all("latency_ms" in s and s["late"] in (True, False) for s in record["scores"])
-    history = eventually(lambda: len(r := admin.get("/v1/audit", params={"record_id": record_id})
+    history = eventually(lambda: len(r := auditor.get("/v1/audit", params={"record_id": record_id})
                                      .json()["requests"]) == 3 and r)
     assert [h["request_id"] for h in history] == [a["request_id"] for a in answers]
     assert all(h["model"]["version"] == "1" for h in history)
-    assert admin.get("/v1/audit/no-such-request").status_code == 404
+    assert auditor.get("/v1/audit/no-such-request").status_code == 404
 
 
-def test_serving_stats_per_model_version_and_data_type(platform, admin):
+def test_serving_stats_per_model_version_and_data_type(platform, auditor):
     for _ in range(5):
         httpx.post(f"{platform.url}/v1/predict/iris", json={"features": SETOSA})
-    stats = eventually(lambda: (r := admin.get(f"/v1/models/{CHAMPION}/stats")).status_code == 200 and r.json())
+    stats = eventually(lambda: (r := auditor.get(f"/v1/models/{CHAMPION}/stats")).status_code == 200 and r.json())
     version = stats["versions"]["1"]
     assert version["count"] >= 1 and version["latency_ms"]["p50"] is not None
     assert set(version) >= {"count", "wins", "late", "errors", "agreement", "latency_ms"}
-    data_type = admin.get("/v1/data-types/iris/stats").json()
+    data_type = auditor.get("/v1/data-types/iris/stats").json()
     assert data_type["answers"] >= 5 and set(data_type["reasons"]) <= {"preferred", "backstop", "timeout", "first"}

@@ -193,7 +193,9 @@ def test_a_bad_model_fails_with_a_reason_and_the_good_one_keeps_answering(platfo
         "wrong-sha256": lambda d: replace(d, sha256="0" * 64),
         "unsupported-format": lambda d: replace(d, format="sklearn"),
         "pickle": lambda d: replace(d, inline_bytes=b"\x80\x04\x95\x10 not a model", sha256=""),
-        "unreachable-location": lambda d: replace(d, inline_bytes=b"", location="/nonexistent/model.onnx", sha256=""),
+        # Inside MODEL_DIR, so what fails is the read, not the MODEL_DIR check (test_security has that).
+        "unreachable-location": lambda d: replace(d, inline_bytes=b"", sha256="",
+                                                  location=str(platform.model_dir / "missing.onnx")),
         "onnx-external-data": lambda d: replace(d, inline_bytes=mf.onnx_with_external_data(), sha256=""),
         "pmml-external-entity": lambda d: replace(d, format="pmml", inline_bytes=mf.pmml_with_external_entity(),
                                                   sha256=""),

@@ -2,6 +2,7 @@
 from pathlib import Path
 
 import pytest
+from pydantic import AliasChoices
 
 from common.settings import InfraSettings
 from gateway.settings import GatewaySettings
@@ -17,6 +18,13 @@ README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
                                          (RendezvousSettings, "RENDEZVOUS_"), (RegistrySettings, "REGISTRY_"),
                                          (ArtifactSettings, "")])
 def test_every_setting_is_documented(cls, prefix):
-    for name in cls.model_fields:
-        env = "ADMIN_TOKEN" if name == "admin_token" else f"{prefix}{name.upper()}"
+    for name, field in cls.model_fields.items():
+        env = env_name(name, field, prefix)
         assert f"`{env}`" in README, f"{env} is missing from the README's settings table"
+
+
+def env_name(name: str, field, prefix: str) -> str:
+    """The name an operator sets: a field's first alias (ADMIN_TOKEN, AUDIT_TOKEN), else prefix + NAME."""
+    if isinstance(field.validation_alias, AliasChoices):
+        return str(field.validation_alias.choices[0])
+    return f"{prefix}{name.upper()}"
