@@ -54,7 +54,7 @@ def trial(bootstrap: str, protocol: str, group: str) -> dict[str, float]:
     times["second member"] = settle([first, second], [PARTITIONS // 2] * 2)
     second.close()
     times["clean leave"] = settle([first], [PARTITIONS])
-    child = subprocess.Popen([sys.executable, "-m", "loadtest.group_probe", "--member", bootstrap, group,
+    child = subprocess.Popen([sys.executable, "-m", "loadtest.group_probe", "--member", bootstrap, group,  # noqa: S603 - argv list, no shell: this python and the probe's own arguments
                               protocol], stdout=subprocess.PIPE)
     settle([first], [PARTITIONS // 2])  # first keeps polling: a classic rebalance needs it to
     child.stdout.readline()             # the child has its half

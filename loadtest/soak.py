@@ -32,7 +32,7 @@ def idle_cores(pid: int, seconds: float) -> dict[str, float]:
 
 def one_run(pid: int, load_args: list[str], out: Path) -> dict:
     before = cpu_snapshot([pid])
-    code = subprocess.run([sys.executable, "-m", "loadtest", "--quiet", "--out", str(out), *load_args]).returncode
+    code = subprocess.run([sys.executable, "-m", "loadtest", "--quiet", "--out", str(out), *load_args]).returncode  # noqa: S603 - argv list, no shell: the operator's own arguments
     used = cpu_by_component(before, cpu_snapshot([pid]))
     result = json.loads((out / "result.json").read_text())
     answered = result["totals"]["completed"]

@@ -38,7 +38,7 @@ def validate_in_subprocess(descriptor_bytes: bytes, timeout_s: float = 60) -> st
     """"" if the model loads and scores a row of zeros in a fresh process, else why not."""
     try:
         # A session of its own: on timeout the child's group (its JVM too) goes with it.
-        child = subprocess.Popen(CHILD_COMMAND, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        child = subprocess.Popen(CHILD_COMMAND, stdin=subprocess.PIPE, stdout=subprocess.PIPE,  # noqa: S603 - fixed argv (this python -m model_runners.validate); the model goes on stdin
                                  stderr=subprocess.PIPE, env=child_environment(), start_new_session=True)
     except OSError as exc:
         return f"could not start the validating process: {exc}"

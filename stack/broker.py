@@ -80,7 +80,7 @@ def prepare(layout: BrokerLayout, java: str, libs: Path) -> None:
     if (layout.data_dir / "meta.properties").exists():
         return
     cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
-    result = subprocess.run(
+    result = subprocess.run(  # noqa: S603 - argv list, no shell: the checked java, fixed options, our own paths
         java_command(java, libs, layout.home, "kafka.tools.StorageTool", "format", "--standalone",
                      "--ignore-formatted", "-t", cluster_id, "-c", str(layout.config)),
         capture_output=True, text=True, timeout=180)
@@ -97,7 +97,7 @@ def start(home: Path, logs_dir: Path, preferred_port: int | None = None, timeout
     prepare(layout, java, libs)
     logs_dir.mkdir(parents=True, exist_ok=True)
     out = open(logs_dir / "broker.out", "ab")  # the JVM's own output; the broker logs to broker.log
-    proc = subprocess.Popen(java_command(java, libs, logs_dir, "kafka.Kafka", str(layout.config)),
+    proc = subprocess.Popen(java_command(java, libs, logs_dir, "kafka.Kafka", str(layout.config)),  # noqa: S603 - argv list, no shell: the checked java, fixed options, our own paths
                             stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                             start_new_session=True)
     try:

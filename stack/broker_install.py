@@ -39,7 +39,7 @@ def java_binary() -> str:
     if not java or not Path(java).exists():
         raise BrokerSetupError(f"no Java found for the embedded Kafka broker: {INSTALL_HINT}")
     try:
-        out = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=60).stderr
+        out = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=60).stderr  # noqa: S603 - fixed argv, no shell: JAVA_HOME's or PATH's java
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise BrokerSetupError(f"{java} -version failed ({exc}): {INSTALL_HINT}") from None
     found = re.search(r'version "(\d+)(?:\.(\d+))?', out)
@@ -64,7 +64,7 @@ def ensure_jars(say=print) -> Path:
     say(f"fetching Apache Kafka {kafka_version()}'s jars through Maven into {libs} (once, about 45 MB)")
     shutil.rmtree(libs, ignore_errors=True)
     try:
-        result = subprocess.run([mvn, "-q", "-B", "-f", str(POM), "dependency:copy-dependencies",
+        result = subprocess.run([mvn, "-q", "-B", "-f", str(POM), "dependency:copy-dependencies",  # noqa: S603 - fixed argv, no shell: PATH's mvn on our own pom
                                  "-DincludeScope=runtime", f"-DoutputDirectory={libs}"],
                                 capture_output=True, text=True, timeout=900)
     except subprocess.TimeoutExpired:

@@ -48,7 +48,7 @@ def start(command: list[str], port: int, log_path: str, timeout: float = 30.0) -
     """Start a server in its own session (so a stray signal group can't reach it) and
     wait until it listens."""
     log = open(log_path, "ab")
-    proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+    proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,  # noqa: S603 - argv list, no shell: built by redis_command from fixed options
                             start_new_session=True, env=os.environ.copy())
     try:
         wait_for_port(port, timeout, proc)

@@ -21,7 +21,7 @@ class ProcessGroup:
         log = open(log_path, "ab")
         # A session of its own: Ctrl-C reaches only `up`, which stops children in order,
         # and Ray's local processes (children of the supervisor) share its process group.
-        self._procs[name] = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT,
+        self._procs[name] = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT,  # noqa: S603 - argv list, no shell: stack/up.py's fixed `python -m <service>`
                                              stdin=subprocess.DEVNULL, start_new_session=True)
 
     def restart_if_allowed(self, name: str) -> bool:

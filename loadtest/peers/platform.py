@@ -11,6 +11,7 @@ launcher's READY line is awaited after that.
 from __future__ import annotations
 
 import re
+import secrets
 import sys
 import threading
 import time
@@ -37,7 +38,10 @@ class Platform:
         self.say = say
         self.lines: list[str] = []
         self._seen = threading.Condition()
-        env = child_env(GATEWAY_PORT=str(self.port), ADMIN_TOKEN="bench", AUDIT_TOKEN="bench-audit")
+        # Tokens set here, so that `stack up` prints none into the bench's logs; random, so
+        # that no well-known token opens the bench's gateway. Nothing in the bench uses them.
+        env = child_env(GATEWAY_PORT=str(self.port), ADMIN_TOKEN=secrets.token_urlsafe(24),
+                        AUDIT_TOKEN=secrets.token_urlsafe(24))
         self.server = Server("platform", [sys.executable, "-m", "stack", "up", "--no-demo",
                                           "--run-dir", str(log_dir / "platform-run")],
                              log_dir / "platform.log", env, stdout_pipe=True)

@@ -39,7 +39,7 @@ class Server:
         self.name, self.command, self.log_path = name, command, log_path
         log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = open(log_path, "ab")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen(
+        self.proc = subprocess.Popen(  # noqa: S603 - argv list, no shell: commands the bench builds itself
             command, cwd=ROOT, env=env or child_env(), stdin=subprocess.DEVNULL, start_new_session=True,
             stdout=subprocess.PIPE if stdout_pipe else self._log, stderr=subprocess.STDOUT,
             text=stdout_pipe or None)
