@@ -73,7 +73,10 @@ def create_app(infra: InfraSettings, settings: GatewaySettings) -> FastAPI:
     app.include_router(audit_api.router)
 
     @app.post("/v1/predict/{data_type}", response_model=PredictAnswer, tags=["predict"],
-              responses={404: {"model": ErrorBody}, 422: {"model": ErrorBody}, 503: {"model": ErrorBody},
+              responses={404: {"model": ErrorBody},
+                         422: {"model": ErrorBody, "description": "A malformed body, or features that don't fit "
+                               "the data type's input schema: `error` lists the expected features in order."},
+                         503: {"model": ErrorBody},
                          504: {"model": PredictAnswer, "description": "No model answered by the deadline."}})
     async def predict(data_type: str, body: PredictBody, http: HttpRequest) -> Response:
         """Score one record with every model of `data_type` and return the official answer."""
@@ -103,7 +106,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(PlatformError)
     async def platform_error(_request, exc: PlatformError) -> Response:
         headers = {"Retry-After": "1"} if exc.retryable else None
-        return json_response(exc.status_code, {"error": exc.message}, headers)
+        body = {"error": exc.message}
+        if getattr(exc, "detail", None):  # e.g. FeaturesMismatch: one {loc, msg} per problem, like other 422s
+            body["detail"] = exc.detail
+        return json_response(exc.status_code, body, headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_body(_request, exc: RequestValidationError) -> Response:

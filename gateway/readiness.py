@@ -9,6 +9,7 @@ import orjson
 
 from common.kafka import KafkaProducer
 from common.settings import InfraSettings
+from gateway.input_schema import input_schemas
 from gateway.service import PredictService
 from registry.store import MODELS, data_types
 
@@ -40,8 +41,10 @@ class Readiness:
     async def refresh(self) -> None:
         problems = []
         try:
-            raw = await self._redis.hvals(MODELS)
-            self._service.known_data_types = data_types([orjson.loads(v) for v in raw])
+            models = [orjson.loads(v) for v in await self._redis.hvals(MODELS)]
+            # Cached here, with the data types, so that the check on every request reads no Redis.
+            self._service.known_data_types = data_types(models)
+            self._service.input_schemas = input_schemas(models)
         except Exception as exc:
             problems.append(f"redis: {exc}")
         if not await asyncio.to_thread(self._broker_answers):

@@ -12,6 +12,7 @@ from common.clock import now_us
 from common.domain import Answer, Features, Request, ReturnAddress
 from common.errors import NotFound, Unavailable
 from common.kafka import KafkaProducer
+from gateway.input_schema import check_features
 from gateway.settings import GatewaySettings
 
 log = logging.getLogger(__name__)
@@ -24,6 +25,7 @@ class PredictService:
         self._reply_topic = reply_topic
         self._pending: dict[str, asyncio.Future] = {}
         self.known_data_types: dict[str, bool] = {}  # data type -> has a ready model (from the registry)
+        self.input_schemas: dict[str, tuple[str, ...]] = {}  # data type -> feature names (from the registry)
 
     @property
     def in_flight(self) -> int:
@@ -34,6 +36,7 @@ class PredictService:
         """Returns the request and its answer, or None if none came by deadline + grace."""
         if data_type not in self.known_data_types:
             raise NotFound(f"unknown data type {data_type!r}; known: {', '.join(sorted(self.known_data_types)) or 'none'}")
+        check_features(data_type, self.input_schemas.get(data_type), features)  # before anything is produced
         if len(self._pending) >= self._settings.max_in_flight:
             raise Unavailable(f"{len(self._pending)} requests in flight; retry shortly")
         request = self._request(data_type, features, record_id, deadline_ms)

@@ -60,6 +60,19 @@ def test_malformed_body_is_422_with_what_is_wrong(platform, body):
     assert response.json()["error"] == "invalid request" and response.json()["detail"]
 
 
+@pytest.mark.parametrize("features", [SETOSA[:2], [*SETOSA, 1.0],
+                                      {**dict(zip(FEATURES, SETOSA)), "sepal_widht": 3.5},
+                                      dict(zip(FEATURES[:3], SETOSA))],
+                         ids=["short-list", "long-list", "unknown-name", "missing-name"])
+def test_features_that_do_not_fit_the_schema_are_422_naming_the_expected_ones(platform, features):
+    # Rejected by the gateway before anything is produced: a bad request never looks
+    # like a slow platform (a 504 at the deadline).
+    response = predict(platform, {"features": features})
+    assert response.status_code == 422, response.text
+    assert f"iris expects 4 features, in this order: {', '.join(FEATURES)}" in response.json()["error"]
+    assert predict(platform, {"features": SETOSA}).status_code == 200
+
+
 def test_oversized_body_is_413(platform):
     response = httpx.post(f"{platform.url}/v1/predict/iris", content=b"[" + b"1," * 100_000 + b"1]",
                           headers={"content-type": "application/json"})
