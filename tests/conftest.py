@@ -3,6 +3,7 @@ Apache Kafka (KRaft) with fresh storage, and a Valkey server from valkey-embedde
 on a random port, each stopped by its own PID. Unit tests use none of these."""
 from __future__ import annotations
 
+import os
 import sys
 import uuid
 from pathlib import Path
@@ -26,8 +27,13 @@ def _stop(proc) -> None:
 
 @pytest.fixture(scope="session")
 def broker(tmp_path_factory) -> str:
+    """KAFKA_BOOTSTRAP's cluster when it is set (topics and groups are fresh per test);
+    otherwise a private embedded broker for this session."""
     from stack import broker as kafka
 
+    if os.environ.get("KAFKA_BOOTSTRAP"):
+        yield os.environ["KAFKA_BOOTSTRAP"]
+        return
     home = tmp_path_factory.mktemp("kafka")
     proc, layout = kafka.start(home, home / "logs")
     yield layout.bootstrap
