@@ -7,8 +7,8 @@ from google.protobuf.message import DecodeError
 
 from common.descriptors import (DataTypePolicy, ModelDescriptor, ModelStatus, Resources,
                                 SchemaField, Status)
-from common.domain import (Answer, Decision, Features, ModelLatency, ModelRef, Output, Reason,
-                           Request, ReturnAddress, Role, Score)
+from common.domain import (Answer, Decision, Features, ModelError, ModelLatency, ModelRef, Output,
+                           Reason, Request, ReturnAddress, Role, Score)
 from common.errors import WireError
 from common.wire import serving_pb2 as pb
 
@@ -110,7 +110,9 @@ def answer_to_wire(a: Answer) -> pb.Answer:
         model=_ref_wire(a.model) if a.model else None, policy=a.policy,
         reason=_REASON_TO_WIRE[a.reason],
         answered=[pb.ModelLatency(model=_ref_wire(x.model), latency_us=x.latency_us) for x in a.answered],
-        late=[_ref_wire(x) for x in a.late], waited_us=a.waited_us, decided_at_us=a.decided_at_us)
+        late=[_ref_wire(x) for x in a.late], waited_us=a.waited_us, decided_at_us=a.decided_at_us,
+        errored=[pb.ModelError(model=_ref_wire(x.model), error=x.error, latency_us=x.latency_us)
+                 for x in a.errored])
 
 
 def answer_from_wire(m: pb.Answer) -> Answer:
@@ -122,7 +124,8 @@ def answer_from_wire(m: pb.Answer) -> Answer:
         model=_ref(m.model) if m.HasField("model") else None, policy=m.policy,
         reason=_REASON_FROM_WIRE[m.reason],
         answered=tuple(ModelLatency(_ref(x.model), x.latency_us) for x in m.answered),
-        late=tuple(_ref(x) for x in m.late), waited_us=m.waited_us, decided_at_us=m.decided_at_us)
+        late=tuple(_ref(x) for x in m.late), waited_us=m.waited_us, decided_at_us=m.decided_at_us,
+        errored=tuple(ModelError(_ref(x.model), x.error, x.latency_us) for x in m.errored))
 
 
 def encode_answer(a: Answer) -> bytes:

@@ -22,6 +22,7 @@ class Reason(str, enum.Enum):
     QUALITY = "quality"
     FIRST = "first"
     TIMEOUT = "timeout"
+    ERROR = "error"  # every expected model answered, each with an error: no output can come
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +89,15 @@ class ModelLatency:
 
 
 @dataclass(frozen=True, slots=True)
+class ModelError:
+    """A model that answered with an error instead of an output."""
+
+    model: ModelRef
+    error: str
+    latency_us: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class Answer:
     """The official answer to one request, with the decision that produced it."""
 
@@ -99,10 +109,11 @@ class Answer:
     output: Output = Output()
     model: ModelRef | None = None
     record_id: str = ""
-    answered: tuple[ModelLatency, ...] = ()
+    answered: tuple[ModelLatency, ...] = ()  # models that produced an output
     late: tuple[ModelRef, ...] = ()
     waited_us: int = 0
     decided_at_us: int = 0
+    errored: tuple[ModelError, ...] = ()  # models that answered with an error
 
 
 @dataclass(frozen=True, slots=True)

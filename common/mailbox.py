@@ -56,5 +56,12 @@ class Mailbox:
         expected (models still loading) it stays False, so the deadline decides."""
         return bool(self.expected) and self.expected.issubset(self.entries)
 
+    def all_expected_failed(self) -> bool:
+        """True when every expected model answered with an error and no other model gave
+        a usable output: nothing that can still arrive would turn into an answer."""
+        return (self.all_expected_answered()
+                and not any(self.entries[ref].score.ok for ref in self.expected)
+                and not self.official())
+
     def late_models(self) -> tuple[ModelRef, ...]:
         return tuple(sorted(self.expected - set(self.entries), key=str))

@@ -1,8 +1,15 @@
-"""How an official answer looks over HTTP: 200 with the answer, or 504 with an
-explicit timeout answer when no model answered by the deadline."""
+"""How an official answer looks over HTTP: 200 with the answer, 504 with an explicit
+timeout answer when no model answered by the deadline, or 502 when every expected
+model answered with an error (the upstream models failed, not the wait)."""
 from __future__ import annotations
 
 from common.domain import Answer, Reason, Request
+
+# Reasons that carry no output, with their status and what the client is told.
+_FAILURES = {
+    Reason.TIMEOUT: (504, "no model answered by the deadline"),
+    Reason.ERROR: (502, "every model answered with an error"),
+}
 
 
 def _tag(ref) -> dict | None:
@@ -22,8 +29,11 @@ def answer_body(request: Request, answer: Answer | None, latency_ms: float) -> t
         "model": _tag(answer.model), "policy": answer.policy, "reason": answer.reason.value,
         "latency_ms": round(latency_ms, 3), "waited_ms": round(answer.waited_us / 1000, 3),
         "answered": [{"model": _tag(a.model), "latency_ms": round(a.latency_us / 1000, 3)} for a in answer.answered],
+        "errored": [{"model": _tag(e.model), "error": e.error, "latency_ms": round(e.latency_us / 1000, 3)}
+                    for e in answer.errored],
         "late": [_tag(m) for m in answer.late]}
-    if answer.reason is Reason.TIMEOUT:
-        body["error"] = "no model answered by the deadline"
-        return 504, body
+    failure = _FAILURES.get(answer.reason)
+    if failure is not None:
+        status, body["error"] = failure
+        return status, body
     return 200, body

@@ -76,6 +76,8 @@ def create_app(infra: InfraSettings, settings: GatewaySettings) -> FastAPI:
               responses={404: {"model": ErrorBody},
                          422: {"model": ErrorBody, "description": "A malformed body, or features that don't fit "
                                "the data type's input schema: `error` lists the expected features in order."},
+                         502: {"model": PredictAnswer, "description": "Every model answered with an error "
+                               "(reason `error`): `errored` lists each model with its error."},
                          503: {"model": ErrorBody},
                          504: {"model": PredictAnswer, "description": "No model answered by the deadline."}})
     async def predict(data_type: str, body: PredictBody, http: HttpRequest) -> Response:

@@ -46,17 +46,25 @@ class AnsweredModel(BaseModel):
     latency_ms: float
 
 
+class ErroredModel(BaseModel):
+    model: ModelTag
+    error: str = Field(description="Why the model could not score the record.")
+    latency_ms: float
+
+
 class PredictAnswer(BaseModel):
     request_id: str
     data_type: str
     record_id: str | None = None
     output: OutputBody | None
-    model: ModelTag | None = Field(description="The model version that produced output; null on timeout.")
+    model: ModelTag | None = Field(description="The model version that produced output; null on timeout "
+                                               "or error.")
     policy: str
-    reason: str = Field(description="preferred, backstop, consensus, quality, first or timeout.")
+    reason: str = Field(description="preferred, backstop, consensus, quality, first, timeout or error.")
     latency_ms: float = Field(description="From arrival at the gateway to the answer.")
     waited_ms: float = Field(0, description="How long the rendezvous waited before deciding.")
-    answered: list[AnsweredModel] = []
+    answered: list[AnsweredModel] = Field([], description="Models that produced an output in time.")
+    errored: list[ErroredModel] = Field([], description="Models that answered with an error, and the error.")
     late: list[ModelTag] = []
 
 

@@ -1,5 +1,6 @@
 """What an audit record looks like: the request as received, every score with its
-model version, latency and a late flag, and the decision with its reason."""
+model version, latency and a late flag, and the decision with its reason and the
+models that answered with an error."""
 from __future__ import annotations
 
 from common.domain import Decision, ModelRef, Score
@@ -17,7 +18,7 @@ def score_record(s: Score, latency_ms: float | None, late: bool) -> dict:
 
 def decision_record(d: Decision) -> dict:
     request, answer = d.request, d.answer
-    latencies = {a.model: round(a.latency_us / 1000, 3) for a in answer.answered}
+    latencies = {a.model: round(a.latency_us / 1000, 3) for a in (*answer.answered, *answer.errored)}
     return {
         "request": {"request_id": request.request_id, "data_type": request.data_type,
                     "record_id": request.record_id or None,
@@ -28,6 +29,7 @@ def decision_record(d: Decision) -> dict:
         "decision": {"policy": answer.policy, "reason": answer.reason.value, "model": _ref(answer.model),
                      "output": {"label": answer.output.label, "values": list(answer.output.values)}
                      if answer.model else None,
+                     "errored": [{"model": _ref(e.model), "error": e.error} for e in answer.errored],
                      "late": [_ref(m) for m in answer.late], "waited_ms": round(answer.waited_us / 1000, 3),
                      "decided_at_us": answer.decided_at_us},
     }

@@ -11,10 +11,11 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from common.domain import Answer, Decision, ModelLatency, Output, Reason, Request, Role, Score
+from common.domain import (Answer, Decision, ModelError, ModelLatency, Output, Reason, Request, Role,
+                           Score)
 from rendezvous.catalog import Catalog
 from common.mailbox import Entry, Mailbox
-from common.policies.base import Choose
+from common.policies.base import Choose, Wait
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +117,7 @@ class RendezvousCore:
 
     def _evaluate(self, rid: str, now_us: int) -> list[Outcome]:
         mailbox, source = self.open[rid]
-        verdict = self.catalog.policy_for(mailbox.request.data_type).decide(mailbox, now_us)
+        verdict = self._verdict(mailbox, now_us)
         if not isinstance(verdict, Choose):
             heapq.heappush(self._timers, (verdict.until_us, rid))
             return []
@@ -124,16 +125,27 @@ class RendezvousCore:
         self._answered[rid] = now_us
         return [Answered(self._decision(mailbox, verdict, now_us), source)]
 
+    def _verdict(self, mailbox: Mailbox, now_us: int) -> Wait | Choose:
+        """The policy decides, except when every expected model failed: then no policy can
+        answer, and the client hears why at once instead of a timeout at the deadline.
+        Deciding it here, before any policy, gives every policy the same rule."""
+        if mailbox.all_expected_failed():
+            return Choose(None, Reason.ERROR)
+        return self.catalog.policy_for(mailbox.request.data_type).decide(mailbox, now_us)
+
     def _decision(self, mailbox: Mailbox, verdict: Choose, now_us: int) -> Decision:
         request, chosen = mailbox.request, verdict.entry
+        entries = mailbox.entries.values()
         answer = Answer(
             request_id=request.request_id, correlation_id=request.reply_to.correlation_id,
             data_type=request.data_type, record_id=request.record_id, policy=mailbox.policy,
-            reason=verdict.reason if chosen else Reason.TIMEOUT,
+            reason=verdict.reason,
             output=chosen.score.output if chosen else Output(),
             model=chosen.model if chosen else None,
             answered=tuple(ModelLatency(e.model, e.arrived_us - request.enqueued_at_us)
-                           for e in mailbox.entries.values()),
+                           for e in entries if e.score.ok),
+            errored=tuple(ModelError(e.model, e.score.error, e.arrived_us - request.enqueued_at_us)
+                          for e in entries if not e.score.ok),
             late=mailbox.late_models(), waited_us=now_us - mailbox.arrived_us, decided_at_us=now_us)
         return Decision(request, answer, tuple(e.score for e in mailbox.entries.values()))
 

@@ -114,6 +114,22 @@ def onnx_with_external_data() -> bytes:
             return f.read()
 
 
+def onnx_failing_on_real_records() -> bytes:
+    """Loads, and scores the validator's row of zeros, but raises on every real record:
+    each feature, cast to an integer, indexes a one-element table, so only zeros are in
+    bounds. The runner then answers every request with an error."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    graph = helper.make_graph(
+        [helper.make_node("Cast", ["x"], ["index"], to=TensorProto.INT64),
+         helper.make_node("Gather", ["table", "index"], ["values"])],
+        "fails_on_real_records", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [None, 4])],
+        [helper.make_tensor_value_info("values", TensorProto.FLOAT, [None, 4])],
+        [numpy_helper.from_array(np.zeros(1, np.float32), "table")])
+    return onnx.helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]).SerializeToString()
+
+
 def onnx_memory_bomb(rows: int = 2 ** 31) -> bytes:
     """Tiny on disk, 32 GiB at its first run: x + Expand(0, [rows, 4]). More than this
     machine has, so it cannot hurt even without the validator's address-space cap."""

@@ -17,7 +17,7 @@ class Wait:
 
 @dataclass(frozen=True, slots=True)
 class Choose:
-    entry: Entry | None  # None only with Reason.TIMEOUT
+    entry: Entry | None  # None only with Reason.TIMEOUT or Reason.ERROR
     reason: Reason
 
 

@@ -16,6 +16,7 @@ class Reason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     REASON_QUALITY: _ClassVar[Reason]
     REASON_FIRST: _ClassVar[Reason]
     REASON_TIMEOUT: _ClassVar[Reason]
+    REASON_ERROR: _ClassVar[Reason]
 
 class Role(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -31,6 +32,7 @@ REASON_CONSENSUS: Reason
 REASON_QUALITY: Reason
 REASON_FIRST: Reason
 REASON_TIMEOUT: Reason
+REASON_ERROR: Reason
 ROLE_UNSPECIFIED: Role
 ROLE_SERVE: Role
 ROLE_WARM: Role
@@ -124,8 +126,18 @@ class ModelLatency(_message.Message):
     latency_us: int
     def __init__(self, model: _Optional[_Union[ModelRef, _Mapping]] = ..., latency_us: _Optional[int] = ...) -> None: ...
 
+class ModelError(_message.Message):
+    __slots__ = ("model", "error", "latency_us")
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    LATENCY_US_FIELD_NUMBER: _ClassVar[int]
+    model: ModelRef
+    error: str
+    latency_us: int
+    def __init__(self, model: _Optional[_Union[ModelRef, _Mapping]] = ..., error: _Optional[str] = ..., latency_us: _Optional[int] = ...) -> None: ...
+
 class Answer(_message.Message):
-    __slots__ = ("request_id", "correlation_id", "data_type", "record_id", "output", "model", "policy", "reason", "answered", "late", "waited_us", "decided_at_us")
+    __slots__ = ("request_id", "correlation_id", "data_type", "record_id", "output", "model", "policy", "reason", "answered", "late", "waited_us", "decided_at_us", "errored")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     CORRELATION_ID_FIELD_NUMBER: _ClassVar[int]
     DATA_TYPE_FIELD_NUMBER: _ClassVar[int]
@@ -138,6 +150,7 @@ class Answer(_message.Message):
     LATE_FIELD_NUMBER: _ClassVar[int]
     WAITED_US_FIELD_NUMBER: _ClassVar[int]
     DECIDED_AT_US_FIELD_NUMBER: _ClassVar[int]
+    ERRORED_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     correlation_id: str
     data_type: str
@@ -150,7 +163,8 @@ class Answer(_message.Message):
     late: _containers.RepeatedCompositeFieldContainer[ModelRef]
     waited_us: int
     decided_at_us: int
-    def __init__(self, request_id: _Optional[str] = ..., correlation_id: _Optional[str] = ..., data_type: _Optional[str] = ..., record_id: _Optional[str] = ..., output: _Optional[_Union[Output, _Mapping]] = ..., model: _Optional[_Union[ModelRef, _Mapping]] = ..., policy: _Optional[str] = ..., reason: _Optional[_Union[Reason, str]] = ..., answered: _Optional[_Iterable[_Union[ModelLatency, _Mapping]]] = ..., late: _Optional[_Iterable[_Union[ModelRef, _Mapping]]] = ..., waited_us: _Optional[int] = ..., decided_at_us: _Optional[int] = ...) -> None: ...
+    errored: _containers.RepeatedCompositeFieldContainer[ModelError]
+    def __init__(self, request_id: _Optional[str] = ..., correlation_id: _Optional[str] = ..., data_type: _Optional[str] = ..., record_id: _Optional[str] = ..., output: _Optional[_Union[Output, _Mapping]] = ..., model: _Optional[_Union[ModelRef, _Mapping]] = ..., policy: _Optional[str] = ..., reason: _Optional[_Union[Reason, str]] = ..., answered: _Optional[_Iterable[_Union[ModelLatency, _Mapping]]] = ..., late: _Optional[_Iterable[_Union[ModelRef, _Mapping]]] = ..., waited_us: _Optional[int] = ..., decided_at_us: _Optional[int] = ..., errored: _Optional[_Iterable[_Union[ModelError, _Mapping]]] = ...) -> None: ...
 
 class Decision(_message.Message):
     __slots__ = ("request", "answer", "scores")

@@ -211,6 +211,23 @@ def test_a_bad_model_fails_with_a_reason_and_the_good_one_keeps_answering(platfo
     assert platform.proc.poll() is None and all(_alive(pid) for pid in platform.pids.values())
 
 
+def test_when_every_model_fails_the_answer_is_a_502_that_names_the_errors(platform, admin):
+    failing = mf.onnx_failing_on_real_records()  # passes validation, fails every real record
+    assert publish_file(admin, "always-fails", "1", "failing", failing).status_code == 202
+    wait_for_status(admin, "always-fails", "1", {"ready"})
+    wait_for_data_type(platform, "failing")
+    for _ in range(20):  # until the rendezvous, too, expects the new version
+        response = predict(platform, "failing")
+        if response.status_code != 504:
+            break
+    body = response.json()
+    assert (response.status_code, body["reason"], body["model"]) == (502, "error", None), response.text
+    assert body["answered"] == [] and body["late"] == []
+    (errored,) = body["errored"]
+    assert errored["model"] == {"name": "always-fails", "version": "1"}
+    assert "out of data bounds" in errored["error"]
+
+
 def test_a_model_that_needs_a_gpu_stays_pending_with_the_reason(platform, admin):
     forest, _ = onnx_models()
     response = publish_file(admin, "gpu-forest", "1", "gpus", forest, resources={"num_gpus": 1})

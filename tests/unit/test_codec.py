@@ -4,8 +4,8 @@ import pytest
 
 from common import codec
 from common.descriptors import DataTypePolicy, ModelDescriptor, ModelStatus, Resources, SchemaField, Status
-from common.domain import (Answer, Decision, Features, ModelLatency, ModelRef, Output, Reason, Request,
-                           ReturnAddress, Role, Score)
+from common.domain import (Answer, Decision, Features, ModelError, ModelLatency, ModelRef, Output, Reason,
+                           Request, ReturnAddress, Role, Score)
 from common.errors import WireError
 
 pytestmark = pytest.mark.timeout(10)
@@ -14,6 +14,9 @@ REQUEST = Request("r1", "iris", Features((1.0, 2.0)), ReturnAddress("replies.a",
 SCORE = Score("r1", "iris", ModelRef("m", "1"), Output("2", (0.1, 0.9)), 0.9, 1, 2, 3)
 ANSWER = Answer("r1", "c1", "iris", "deadline", Reason.PREFERRED, Output("2", (0.1, 0.9)), ModelRef("m", "1"),
                 "rec", (ModelLatency(ModelRef("m", "1"), 900),), (ModelRef("b", "1"),), 5, 6)
+
+ERRORED = Answer("r1", "c1", "iris", "deadline", Reason.ERROR, answered=(ModelLatency(ModelRef("w", "1"), 700),),
+                 errored=(ModelError(ModelRef("m", "1"), "boom", 800), ModelError(ModelRef("b", "1"), "bad", 900)))
 
 
 @pytest.mark.parametrize("value, encode, decode", [
@@ -24,6 +27,9 @@ ANSWER = Answer("r1", "c1", "iris", "deadline", Reason.PREFERRED, Output("2", (0
     (Score("r1", "iris", ModelRef("m", "1"), error="boom"), codec.encode_score, codec.decode_score),
     (ANSWER, codec.encode_answer, codec.decode_answer),
     (Answer("r1", "c1", "iris", "first", Reason.TIMEOUT), codec.encode_answer, codec.decode_answer),
+    (ERRORED, codec.encode_answer, codec.decode_answer),
+    (Decision(REQUEST, ERRORED, (Score("r1", "iris", ModelRef("m", "1"), error="boom"),)), codec.encode_decision,
+     codec.decode_decision),
     (Decision(REQUEST, ANSWER, (SCORE,)), codec.encode_decision, codec.decode_decision),
     (ModelDescriptor("m", "1", "iris", "onnx", Role.WARM, "d", b"\x00\x01", "", "ab",
                      (SchemaField("x"),), (SchemaField("y", "string"),), "accuracy", 0.9, 7,

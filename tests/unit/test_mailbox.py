@@ -57,6 +57,19 @@ def test_all_expected_answered(entries, expected, answered):
     assert mailbox(*entries, expected=expected).all_expected_answered() is answered
 
 
+@pytest.mark.parametrize("entries, expected, all_failed", [
+    pytest.param((), (), False, id="nothing-expected-stays-false"),
+    pytest.param((failed("a"),), ("a", "b"), False, id="one-failed-one-pending"),
+    pytest.param((failed("a"), failed("b")), ("a", "b"), True, id="every-expected-failed"),
+    pytest.param((failed("a"), entry("b")), ("a", "b"), False, id="one-has-output"),
+    pytest.param((failed("a"), warm("c")), ("a",), True, id="a-warm-output-is-never-official"),
+    pytest.param((failed("a"), entry("c")), ("a",), False, id="an-unexpected-serving-output"),
+    pytest.param((entry("a", role=Role.WARM),), ("a",), False, id="demoted-mid-request-is-not-an-error"),
+])
+def test_all_expected_failed(entries, expected, all_failed):
+    assert mailbox(*entries, expected=expected).all_expected_failed() is all_failed
+
+
 @pytest.mark.parametrize("entries, expected, late", [
     pytest.param((), ("b", "a"), ("a:v1", "b:v1"), id="all-late-sorted"),
     pytest.param((entry("a"),), ("a", "b"), ("b:v1",), id="one-late"),

@@ -132,3 +132,73 @@ def test_a_version_retired_mid_request_still_answers_it():
     assert (answer.reason, answer.model) == (Reason.PREFERRED, CHAMP)
     core.on_request(request("r2"), T0 + 2_000)  # a request after the retirement: champ:1 no longer counts
     assert answers(core.on_score(score(CHAMP, rid="r2"), T0 + 3_000)) == []
+
+
+# Models that answer with an error --------------------------------------------------
+POLICIES = [
+    pytest.param("first", {}, id="first"),
+    pytest.param("deadline", {"preferred": "champ", "backstop": "back"}, id="deadline"),
+    pytest.param("consensus", {"backstop": "back"}, id="consensus"),
+    pytest.param("quality", {}, id="quality"),
+]
+
+
+def catalog_with(policy: str, params: dict) -> Catalog:
+    cat = catalog()
+    cat.set_policy(DataTypePolicy("iris", policy, {**params, "deadline_ms": "50"}))
+    return cat
+
+
+@pytest.mark.parametrize("policy, params", POLICIES)
+def test_every_expected_model_errored_answers_error_at_once(policy, params):
+    core = RendezvousCore(catalog_with(policy, params))
+    core.on_request(request(), T0)
+    assert answers(core.on_score(score(CHAMP, label="", error="champ broke"), T0 + 1_000)) == []
+    (answer,) = answers(core.on_score(score(BACK, label="", error="back broke"), T0 + 2_000))
+    assert (answer.reason, answer.model, answer.decided_at_us) == (Reason.ERROR, None, T0 + 2_000)
+    assert (answer.answered, answer.late) == ((), ())
+    assert [(e.model, e.error) for e in answer.errored] == [(CHAMP, "champ broke"), (BACK, "back broke")]
+
+
+@pytest.mark.parametrize("policy, params", POLICIES)
+def test_a_warm_output_does_not_stop_the_error_answer(policy, params):
+    # The canary's output is recorded but can never be official: nothing usable can come.
+    core = RendezvousCore(catalog_with(policy, params))
+    core.on_request(request(), T0)
+    core.on_score(score(CANARY), T0 + 500)
+    core.on_score(score(CHAMP, label="", error="boom"), T0 + 1_000)
+    (answer,) = answers(core.on_score(score(BACK, label="", error="boom"), T0 + 2_000))
+    assert answer.reason is Reason.ERROR
+    assert [a.model for a in answer.answered] == [CANARY]
+    assert [e.model for e in answer.errored] == [CHAMP, BACK]
+
+
+# (scores in arrival order as (model, error), expected reason or None to keep waiting,
+#  then the chosen model, the models listed as answered and those listed as errored)
+MIXED = [
+    pytest.param(((CHAMP, "boom"),), None, None, (), (CHAMP,), id="one-errored-one-pending-waits"),
+    pytest.param(((BACK, "boom"),), None, None, (), (BACK,), id="backstop-errored-champ-pending-waits"),
+    pytest.param(((CHAMP, "boom"), (BACK, "")), Reason.BACKSTOP, BACK, (BACK,), (CHAMP,),
+                 id="champ-errored-backstop-answers"),
+    pytest.param(((BACK, "boom"), (CHAMP, "")), Reason.PREFERRED, CHAMP, (CHAMP,), (BACK,),
+                 id="backstop-errored-champ-answers"),
+]
+
+
+@pytest.mark.parametrize("arrivals, reason, model, answered, errored", MIXED)
+def test_some_models_errored(arrivals, reason, model, answered, errored):
+    core = RendezvousCore(catalog())
+    core.on_request(request(), T0)
+    outcomes = []
+    for at, (ref, error) in enumerate(arrivals, start=1):
+        outcomes += core.on_score(score(ref, label="" if error else "a", error=error), T0 + at * 1_000)
+    if reason is None:
+        assert answers(outcomes) == [] and core.next_wake_us() == T0 + 50_000
+        (answer,) = answers(core.on_tick(T0 + 50_000))  # the pending model never came: a timeout
+        assert answer.reason is Reason.TIMEOUT
+    else:
+        (answer,) = answers(outcomes)
+        assert answer.reason is reason
+    assert answer.model == model
+    assert tuple(a.model for a in answer.answered) == answered
+    assert tuple(e.model for e in answer.errored) == errored
