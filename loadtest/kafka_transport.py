@@ -15,6 +15,7 @@ Outcomes (``Outcome.status``), the Kafka equivalents of the HTTP statuses:
 
 * ``"ok"``      an official answer (HTTP 200)
 * ``"timeout"`` the rendezvous's explicit timeout answer (HTTP 504, reason timeout)
+* ``"model-error"`` its explicit answer that every model failed (HTTP 502, reason error)
 * ``404``       the data type has no request topic (HTTP 404: unknown data type)
 * ``503``       the producer's queue is full (HTTP 503: overload, not retried)
 * ``"error"``   no answer within ``--timeout``, or the produce failed
@@ -95,16 +96,25 @@ def build_request(record: Record, reply_topic: str, enqueued_at_us: int) -> Requ
                    deadline_ms=record.deadline_ms or 0, record_id=record.client_id)
 
 
+# Answers that carry no output, by reason: the status the ledger records, and why.
+NO_OUTPUT = {Reason.TIMEOUT: ("timeout", "no model answered by the deadline"),
+             Reason.ERROR: ("model-error", "every model answered with an error")}
+
+
+def status_of(answer: Answer) -> str:
+    return NO_OUTPUT.get(answer.reason, ("ok", None))[0]
+
+
 def outcome_from_answer(answer: Answer, sent_at: float, answered_at: float) -> Outcome:
-    """``"timeout"`` for the explicit timeout answer (the 504 of HTTP), ``"ok"`` otherwise."""
-    timed_out = answer.reason is Reason.TIMEOUT
+    """``"timeout"`` or ``"model-error"`` for the explicit answers that carry no output
+    (HTTP's 504 and 502), ``"ok"`` otherwise."""
     return Outcome(
-        status="timeout" if timed_out else "ok", sent_at=sent_at, answered_at=answered_at,
+        status=status_of(answer), sent_at=sent_at, answered_at=answered_at,
         request_id=answer.request_id,
         model_name=answer.model.name if answer.model else None,
         model_version=answer.model.version if answer.model else None,
         reason=answer.reason.value,
-        error="no model answered by the deadline" if timed_out else None,
+        error=NO_OUTPUT.get(answer.reason, (None, None))[1],
     )
 
 
@@ -113,7 +123,7 @@ def unexpected_line(answer: Answer, data_type: str, answered_wall: float) -> dic
     return {
         "client_id": answer.correlation_id or answer.request_id,
         "data_type": answer.data_type or data_type,
-        "status": "timeout" if answer.reason is Reason.TIMEOUT else "ok",
+        "status": status_of(answer),
         "request_id": answer.request_id,
         "model_name": answer.model.name if answer.model else None,
         "model_version": answer.model.version if answer.model else None,

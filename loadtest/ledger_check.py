@@ -1,10 +1,11 @@
 """The reliability contract, checked from a ledger after a run.
 
 Every request the platform accepted must get exactly one answer: the official
-one (200) or a timeout answer (504 with reason "timeout").  From the ledger:
+one (200), a timeout answer (504 with reason "timeout") or the answer that every
+model failed (502 with reason "error").  From the ledger:
 
-* ``lost``          accepted (not rejected with 4xx, 429 or 503) but neither an
-                    official nor a timeout answer: 5xx, transport errors, silence
+* ``lost``          accepted (not rejected with 4xx, 429 or 503) but none of those
+                    answers: other 5xx, transport errors, silence
 * ``duplicate``     an extra answer for a client id or request_id already answered
 * ``unexpected``    an answer for a client id that was never sent
 * ``wrong_version`` an official answer from a model not in ``known_versions``
@@ -37,9 +38,12 @@ def is_official(status) -> bool:
     return status == "ok" or (isinstance(status, int) and 200 <= status < 300)
 
 
-def is_timeout_answer(entry: dict) -> bool:
+def is_explicit_answer(entry: dict) -> bool:
+    """The platform's own answers that carry no output: the timeout answer (504) and the
+    answer that every model failed (502, reason error). Answered, so not lost."""
     status, reason = entry.get("status"), str(entry.get("reason") or "").lower()
-    return status == "timeout" or (status == 504 and reason == "timeout")
+    return (status in ("timeout", "model-error") or (status == 504 and reason == "timeout")
+            or (status == 502 and reason == "error"))
 
 
 def check_entries(entries: list[dict], deadline_grace_ms: float, known_versions=None) -> dict:
@@ -71,7 +75,7 @@ def check_entries(entries: list[dict], deadline_grace_ms: float, known_versions=
 def _is_lost(answers) -> bool:
     if any(is_rejection(a["status"]) for a in answers):
         return False
-    return not any(is_official(a["status"]) or is_timeout_answer(a) for a in answers)
+    return not any(is_official(a["status"]) or is_explicit_answer(a) for a in answers)
 
 
 def _is_late(answer: dict, send: dict, grace_ms: float) -> bool:

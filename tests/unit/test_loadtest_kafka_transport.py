@@ -55,6 +55,8 @@ def test_outcomes_map_to_ok_and_timeout():
     timed_out = outcome_from_answer(answer(reason=Reason.TIMEOUT, model=None), 1.0, 1.2)
     assert (timed_out.status, timed_out.model_name, timed_out.reason) == ("timeout", None, "timeout")
     assert timed_out.latency_ms == pytest.approx(200.0)
+    failed = outcome_from_answer(answer(reason=Reason.ERROR, model=None), 1.0, 1.1)
+    assert (failed.status, failed.reason, failed.error) == ("model-error", "error", "every model answered with an error")
 
 
 def test_answer_book_delivers_once_and_tells_the_rest_apart():

@@ -112,3 +112,13 @@ def test_check_command_exit_status(tmp_path, capsys):
     assert main(["check", str(lossy), "--no-fail"]) == 0
     assert main(["check", str(clean), "--known-versions", "iris-lr:2", "--json"]) == 1
     assert '"wrong_version": 1' in capsys.readouterr().out
+
+
+def test_the_answer_that_every_model_failed_is_an_answer_not_a_loss():
+    sends = [{"client_id": c, "sent_at": 1.0} for c in ("http", "kafka", "other-5xx")]
+    answers = [{"client_id": "http", "request_id": "r1", "status": 502, "reason": "error", "answered_at": 1.1},
+               {"client_id": "kafka", "request_id": "r2", "status": "model-error", "reason": "error",
+                "answered_at": 1.1},
+               {"client_id": "other-5xx", "request_id": "r3", "status": 500, "answered_at": 1.1}]
+    result = check_entries(sends + answers, deadline_grace_ms=1000)
+    assert result["lost"] == 1 and result["duplicate"] == 0
