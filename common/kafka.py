@@ -152,9 +152,26 @@ def assign_all(consumer: Consumer, names: Iterable[str], offset: int = OFFSET_BE
         # The end as it is now, not when the first fetch resolves it: a message produced
         # after this returns is never skipped (a gateway's reply to its first request).
         for tp in assignment:
-            tp.offset = consumer.get_watermark_offsets(tp, timeout=timeout)[1]
+            tp.offset = end_offset(consumer, tp, timeout)
     consumer.assign(assignment)
     return assignment
+
+
+# A partition of a topic created a moment ago may not have its leader in place yet.
+_NOT_READY_YET = (KafkaError.NOT_LEADER_FOR_PARTITION, KafkaError.LEADER_NOT_AVAILABLE,
+                  KafkaError.UNKNOWN_TOPIC_OR_PART)
+
+
+def end_offset(consumer: Consumer, tp: TopicPartition, timeout: float = 10.0) -> int:
+    """The partition's high watermark, asked again while its leader is still moving in."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return consumer.get_watermark_offsets(tp, timeout=max(0.1, deadline - time.monotonic()))[1]
+        except KafkaException as exc:
+            if exc.args[0].code() not in _NOT_READY_YET or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def fetch_batch(consumer: Consumer, max_messages: int, timeout: float) -> list:
@@ -169,8 +186,7 @@ def fetch_batch(consumer: Consumer, max_messages: int, timeout: float) -> list:
 
 def end_offsets(consumer: Consumer, assignment: list[TopicPartition], timeout: float = 10.0) -> dict:
     """The high watermark of each assigned partition: where 'caught up' is."""
-    return {(tp.topic, tp.partition): consumer.get_watermark_offsets(tp, timeout=timeout)[1]
-            for tp in assignment}
+    return {(tp.topic, tp.partition): end_offset(consumer, tp, timeout) for tp in assignment}
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from confluent_kafka import Consumer
 
 from common import codec, topics
 from common.clock import now_us
-from common.kafka import KafkaProducer, Record, consumer_config
+from common.kafka import KafkaProducer, Record, consumer_config, end_offset
 from common.settings import InfraSettings
 from common.stream import ConsumerLoop, DeadLetters
 from model_runners.artifacts import materialize, release
@@ -61,7 +61,7 @@ class RunnerReplica:
         rather than when the first fetch resolves "latest": a request produced after
         this replica reports ready must never fall before its starting point."""
         for tp, done in zip(partitions, consumer.committed(partitions, timeout=10)):
-            tp.offset = done.offset if done.offset >= 0 else consumer.get_watermark_offsets(tp, timeout=10)[1]
+            tp.offset = done.offset if done.offset >= 0 else end_offset(consumer, tp)
         if self._incremental:  # KIP-848 rebalances are incremental; classic (range) ones eager
             consumer.incremental_assign(partitions)
         else:
