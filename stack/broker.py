@@ -73,13 +73,23 @@ def java_command(java: str, libs: Path, logs_dir: Path, main: str, *args: str) -
             "-cp", f"{libs}/*", main, *args]
 
 
+def new_cluster_id() -> str:
+    """16 random bytes in URL-safe base64, as `kafka-storage random-uuid` prints. Like
+    Kafka's own Uuid.randomUuid(), never one that starts with '-': the storage tool's
+    argument parser would take it for an option."""
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cluster_id.startswith("-"):
+            return cluster_id
+
+
 def prepare(layout: BrokerLayout, java: str, libs: Path) -> None:
     """Write the configuration, and format the storage unless it already is."""
     node = "".join(f"{key}={value}\n" for key, value in layout.node_properties().items())
     layout.config.write_text(f"{SHARED_PROPERTIES.read_text()}\n# This node (stack/broker.py)\n{node}")
     if (layout.data_dir / "meta.properties").exists():
         return
-    cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    cluster_id = new_cluster_id()
     result = subprocess.run(  # noqa: S603 - argv list, no shell: the checked java, fixed options, our own paths
         java_command(java, libs, layout.home, "kafka.tools.StorageTool", "format", "--standalone",
                      "--ignore-formatted", "-t", cluster_id, "-c", str(layout.config)),

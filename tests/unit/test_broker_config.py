@@ -86,3 +86,15 @@ def test_an_old_java_is_refused(monkeypatch, tmp_path):
     monkeypatch.setenv("JAVA_HOME", str(tmp_path))
     with pytest.raises(BrokerSetupError, match="needs Java 17"):
         java_binary()
+
+
+def test_a_cluster_id_never_looks_like_an_option(monkeypatch):
+    import uuid as uuid_module
+
+    from stack import broker
+
+    # b"\xf8" encodes to "-" first in URL-safe base64: the first draw must be refused.
+    draws = iter([uuid_module.UUID(bytes=b"\xf8" + bytes(15)), uuid_module.UUID(bytes=bytes(16))])
+    monkeypatch.setattr(broker.uuid, "uuid4", lambda: next(draws))
+    cluster_id = broker.new_cluster_id()
+    assert cluster_id == "AAAAAAAAAAAAAAAAAAAAAA" and len(cluster_id) == 22
