@@ -55,12 +55,12 @@ def request_to_wire(r: Request) -> pb.Request:
         deadline_ms=r.deadline_ms, enqueued_at_us=r.enqueued_at_us)
 
 
-def request_from_wire(m: pb.Request) -> Request:
+def request_from_wire(m: pb.Request, wire: bytes = b"") -> Request:
     return Request(
         request_id=m.request_id, data_type=m.data_type, record_id=m.record_id,
         input=Features(tuple(m.input.values), dict(m.input.named)),
         reply_to=ReturnAddress(m.reply_to.topic, m.reply_to.correlation_id),
-        deadline_ms=m.deadline_ms, enqueued_at_us=m.enqueued_at_us)
+        deadline_ms=m.deadline_ms, enqueued_at_us=m.enqueued_at_us, wire=wire)
 
 
 def encode_request(r: Request) -> bytes:
@@ -73,7 +73,7 @@ def decode_request(data: bytes) -> Request:
         raise WireError("Request lacks reply_to.topic")
     if not m.input.values and not m.input.named:
         raise WireError("Request has no input features")
-    return request_from_wire(m)
+    return request_from_wire(m, data)
 
 
 # Scores --------------------------------------------------------------------------
@@ -84,11 +84,11 @@ def score_to_wire(s: Score) -> pb.Score:
         started_us=s.started_us, finished_us=s.finished_us, error=s.error)
 
 
-def score_from_wire(m: pb.Score) -> Score:
+def score_from_wire(m: pb.Score, wire: bytes = b"") -> Score:
     return Score(
         request_id=m.request_id, data_type=m.data_type, model=_ref(m.model),
         output=_output(m.output), confidence=m.confidence, queued_us=m.queued_us,
-        started_us=m.started_us, finished_us=m.finished_us, error=m.error)
+        started_us=m.started_us, finished_us=m.finished_us, error=m.error, wire=wire)
 
 
 def encode_score(s: Score) -> bytes:
@@ -99,7 +99,7 @@ def decode_score(data: bytes) -> Score:
     m = _parse(pb.Score, data, "request_id", "data_type")
     if not m.model.name or not m.model.version:
         raise WireError("Score lacks model name or version")
-    return score_from_wire(m)
+    return score_from_wire(m, data)
 
 
 # Answers and decisions -----------------------------------------------------------
@@ -136,9 +136,28 @@ def decode_answer(data: bytes) -> Answer:
     return answer_from_wire(_parse(pb.Answer, data, "request_id", "reason"))
 
 
-def encode_decision(d: Decision) -> bytes:
-    return pb.Decision(request=request_to_wire(d.request), answer=answer_to_wire(d.answer),
-                       scores=[score_to_wire(s) for s in d.scores]).SerializeToString()
+def encode_decision(d: Decision, answer: bytes | None = None) -> bytes:
+    """`answer`: the answer's bytes if the caller has them already. A request or score
+    that came off the wire is embedded as the bytes it arrived as: a protobuf message
+    field is its tag, its length and the message's own encoding, so nothing is encoded twice."""
+    answer = encode_answer(d.answer) if answer is None else answer
+    parts = [_field(1, d.request.wire or encode_request(d.request)), _field(2, answer)]
+    parts.extend(_field(3, s.wire or encode_score(s)) for s in d.scores)
+    return b"".join(parts)
+
+
+def _field(number: int, message: bytes) -> bytes:
+    """A length-delimited field (wire type 2) holding an encoded message."""
+    return _varint(number << 3 | 2) + _varint(len(message)) + message
+
+
+def _varint(value: int) -> bytes:
+    out = bytearray()
+    while value > 0x7F:
+        out.append(value & 0x7F | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
 
 
 def decode_decision(data: bytes) -> Decision:

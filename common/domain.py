@@ -57,6 +57,9 @@ class Request:
     enqueued_at_us: int
     deadline_ms: int = 0  # 0: the data type's policy decides
     record_id: str = ""
+    # The bytes it was decoded from, if it came off the wire: the decision record embeds
+    # the request and its scores unchanged, so they are never encoded a second time.
+    wire: bytes = field(default=b"", compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +79,9 @@ class Score:
     started_us: int = 0
     finished_us: int = 0
     error: str = ""
+    # The bytes it was decoded from, if it came off the wire: the decision record embeds
+    # the request and its scores unchanged, so they are never encoded a second time.
+    wire: bytes = field(default=b"", compare=False, repr=False)
 
     @property
     def ok(self) -> bool:

@@ -84,16 +84,46 @@ class KafkaProducer:
         except BufferError as exc:
             raise Unavailable("the producer's queue is full; retry shortly") from exc
 
+    def produce_batch(self, topic: str, messages: list[tuple[str | bytes | None, bytes]],
+                      on_delivery: Callable | None = None,
+                      callbacks: list[Callable] | None = None, partition: int | None = None) -> None:
+        """Queue a poll's worth of (key, value) in one call: one crossing into librdkafka
+        and one wake-up of its sender instead of one per message (the runners' scores,
+        the rendezvous's answers and decisions, the gateway's requests of one loop turn).
+        `callbacks`, if given, has one delivery callback per message. `partition` puts
+        them all in one partition: librdkafka sends one produce request per partition, so
+        a batch kept together is one request to the broker."""
+        if not messages:
+            return
+        batch = [{"key": key, "value": value} for key, value in messages]
+        if callbacks is not None:
+            for message, callback in zip(batch, callbacks, strict=True):
+                message["callback"] = callback
+        where = {} if partition is None else {"partition": partition}
+        try:
+            queued = self._producer.produce_batch(topic, batch, on_delivery=on_delivery, **where)
+        except BufferError as exc:
+            raise Unavailable("the producer's queue is full; retry shortly") from exc
+        if queued < len(batch):
+            failed = [m.get("_error") for m in batch if "_error" in m]
+            if any(getattr(e, "code", lambda: None)() == KafkaError._QUEUE_FULL for e in failed):
+                raise Unavailable(f"the producer's queue is full: {len(failed)} of {len(batch)} not queued")
+            raise KafkaException(failed[0] if failed else f"{len(batch) - queued} messages not queued")
+
     def _serve_callbacks(self) -> None:
         while not self._stopping.is_set():
             self._producer.poll(0.05)
 
     def broker_answers(self, timeout: float = 2.0) -> bool:
+        return self.partition_counts(timeout) is not None
+
+    def partition_counts(self, timeout: float = 2.0) -> dict[str, int] | None:
+        """Each topic's number of partitions, or None if the broker doesn't answer."""
         try:
-            self._producer.list_topics(timeout=timeout)
-            return True
+            listed = self._producer.list_topics(timeout=timeout).topics
         except KafkaException:
-            return False
+            return None
+        return {name: len(topic.partitions) for name, topic in listed.items()}
 
     def flush(self, timeout: float = 10.0) -> int:
         return self._producer.flush(timeout)
@@ -112,7 +142,7 @@ def ensure_topics(infra: InfraSettings, names: Iterable[str], timeout: float = 1
     wanted = [n for n in dict.fromkeys(names) if n not in existing]
     if not wanted:
         return
-    new = [NewTopic(n, num_partitions=1 if n in topics.SINGLE_PARTITION else infra.partitions,
+    new = [NewTopic(n, num_partitions=topics.partition_count(n, infra.partitions),
                     replication_factor=-1, config={"cleanup.policy": "compact"} if n in topics.COMPACTED else {})
            for n in wanted]
     for name, future in admin.create_topics(new, operation_timeout=timeout).items():

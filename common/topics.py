@@ -25,6 +25,13 @@ COMPACTED = (MODELS, POLICIES, MODEL_STATUS)
 # partition keeps every state change in one order.
 SINGLE_PARTITION = COMPACTED
 
+
+def partition_count(name: str, default: int) -> int:
+    """A gateway's reply topic has one reader, so more partitions would only split each
+    rendezvous poll's answers to it into more produce requests (librdkafka sends one
+    request per partition)."""
+    return 1 if name in SINGLE_PARTITION or name.startswith(REPLIES_PREFIX) else default
+
 _DATA_TYPE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 
 

@@ -47,13 +47,13 @@ class Readiness:
             self._service.input_schemas = input_schemas(models)
         except Exception as exc:
             problems.append(f"redis: {exc}")
-        if not await asyncio.to_thread(self._broker_answers):
+        partitions = await asyncio.to_thread(self._producer.partition_counts, 2)
+        if partitions is None:
             problems.append(f"broker at {self._infra.kafka_bootstrap} does not answer")
+        else:
+            self._service.partitions = partitions
         known = self._service.known_data_types
         if not known:
             problems.append("no models published yet")
         problems.extend(f"data type {dt} has no ready model" for dt, ok in sorted(known.items()) if not ok)
         self._problems = problems
-
-    def _broker_answers(self) -> bool:
-        return self._producer.broker_answers(timeout=2)

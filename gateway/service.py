@@ -4,13 +4,14 @@ address until the deadline plus a grace."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
-import uuid
+import os
 
 from common import codec, topics
 from common.clock import now_us
 from common.domain import Answer, Features, Request, ReturnAddress
-from common.errors import NotFound, Unavailable
+from common.errors import NotFound, PlatformError, Unavailable
 from common.kafka import KafkaProducer
 from gateway.input_schema import check_features
 from gateway.settings import GatewaySettings
@@ -24,8 +25,11 @@ class PredictService:
         self._producer = producer
         self._reply_topic = reply_topic
         self._pending: dict[str, asyncio.Future] = {}
+        self._outbox: dict[str, list[tuple[str, bytes, asyncio.Future]]] = {}  # topic -> this loop turn's requests
         self.known_data_types: dict[str, bool] = {}  # data type -> has a ready model (from the registry)
         self.input_schemas: dict[str, tuple[str, ...]] = {}  # data type -> feature names (from the registry)
+        self.partitions: dict[str, int] = {}  # topic -> its partition count (from the broker)
+        self._turns = itertools.count()
 
     @property
     def in_flight(self) -> int:
@@ -43,8 +47,7 @@ class PredictService:
         future = asyncio.get_running_loop().create_future()
         self._pending[request.request_id] = future
         try:
-            self._producer.produce(topics.requests_topic(data_type), codec.encode_request(request),
-                                   key=request.request_id)
+            self._send(topics.requests_topic(data_type), request.request_id, codec.encode_request(request), future)
             wait_ms = (deadline_ms or self._settings.default_deadline_ms) + self._settings.grace_ms
             return request, await asyncio.wait_for(future, wait_ms / 1000)
         except asyncio.TimeoutError:
@@ -52,6 +55,28 @@ class PredictService:
             return request, None
         finally:
             self._pending.pop(request.request_id, None)
+
+    def _send(self, topic: str, key: str, payload: bytes, future: asyncio.Future) -> None:
+        """Queue the request for the end of this loop turn: the requests that arrived in
+        the same turn go to librdkafka in one call, and to one partition, so that they
+        are one produce request to the broker (and the runners' scores for them, which
+        follow their request's partition, another). Turns take partitions in rotation."""
+        if not self._outbox:
+            asyncio.get_running_loop().call_soon(self._flush)
+        self._outbox.setdefault(topic, []).append((key, payload, future))
+
+    def _flush(self) -> None:
+        outbox, self._outbox = self._outbox, {}
+        turn = next(self._turns)
+        for topic, queued in outbox.items():
+            count = self.partitions.get(topic)
+            try:
+                self._producer.produce_batch(topic, [(key, payload) for key, payload, _ in queued],
+                                             partition=turn % count if count else None)
+            except Exception as exc:  # the queue is full, or the topic is gone: fail these requests now
+                for *_, future in queued:
+                    if not future.done():
+                        future.set_exception(exc if isinstance(exc, PlatformError) else Unavailable(str(exc)))
 
     def deliver(self, answers: list[Answer]) -> None:
         """Called on the event loop with a batch of answers from the reply topic.
@@ -62,7 +87,7 @@ class PredictService:
                 future.set_result(answer)
 
     def _request(self, data_type: str, features, record_id: str | None, deadline_ms: int | None) -> Request:
-        request_id = uuid.uuid4().hex
+        request_id = os.urandom(16).hex()  # a random 128-bit id, as uuid4 but without building a UUID
         if isinstance(features, dict):
             payload = Features(named=features)
         else:

@@ -52,8 +52,16 @@ class RunnerReplica:
 
     def _score(self, records: list[Record]) -> None:
         queued = now_us()
+        # A score goes to the partition number its request came from: the rendezvous that
+        # owns that request partition owns the same scores partition (co-partitioning), and a
+        # poll's scores for one partition are one produce request.
+        partition_of = {r.value.request_id: r.partition for r in records}
+        by_partition: dict[int, list[tuple[str, bytes]]] = {}
         for score in self._core.score([r.value for r in records], queued):
-            self._producer.produce(topics.SCORES, codec.encode_score(score), key=score.request_id)
+            by_partition.setdefault(partition_of[score.request_id], []).append(
+                (score.request_id, codec.encode_score(score)))
+        for partition, scores in by_partition.items():
+            self._producer.produce_batch(topics.SCORES, scores, partition=partition)
         self._scored += len(records)
 
     def _on_assign(self, consumer: Consumer, partitions: list) -> None:

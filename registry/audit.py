@@ -11,6 +11,8 @@ Keys (all expire after the retention):
 """
 from __future__ import annotations
 
+from collections import Counter, defaultdict
+
 import orjson
 import redis
 
@@ -31,48 +33,60 @@ class AuditStore:
             pipe.set(f"rv:audit:{d.request.request_id}", orjson.dumps(decision_record(d)), nx=True,
                      ex=self._retention_s)
         fresh = [d for d, new in zip(decisions, pipe.execute()) if new]
-        pipe = self._redis.pipeline(transaction=False)
+        pipe, tally = self._redis.pipeline(transaction=False), _Tally()
         for d in fresh:
-            self._count_decision(pipe, d)
+            self._count_decision(pipe, tally, d)
+        tally.write(pipe)
         pipe.execute()
 
     def record_late(self, scores: list[Score]) -> None:
-        pipe = self._redis.pipeline(transaction=False)
+        pipe, tally = self._redis.pipeline(transaction=False), _Tally()
         for s in scores:
             key = f"rv:audit:{s.request_id}:late"
             pipe.rpush(key, orjson.dumps(score_record(s, latency_ms=None, late=True)))
             pipe.expire(key, self._retention_s)
-            self._bump(pipe, s.model.name, s.model.version, "late")
+            tally.bump(s.model.name, s.model.version, "late")
+        tally.write(pipe)
         pipe.execute()
 
-    def _count_decision(self, pipe, d: Decision) -> None:
+    def _count_decision(self, pipe, tally: _Tally, d: Decision) -> None:
         answer, rid = d.answer, d.request.request_id
         if d.request.record_id:
             key = f"rv:record:{d.request.record_id}"
             pipe.zadd(key, {rid: d.request.enqueued_at_us})
             pipe.expire(key, self._retention_s)
-        pipe.hincrby(f"rv:dstats:{answer.data_type}", answer.reason.value, 1)
-        self._push_latency(pipe, f"rv:dlat:{answer.data_type}", (answer.decided_at_us - d.request.enqueued_at_us) / 1000)
+        tally.counts[(f"rv:dstats:{answer.data_type}", answer.reason.value)] += 1
+        tally.latencies[f"rv:dlat:{answer.data_type}"].append((answer.decided_at_us - d.request.enqueued_at_us) / 1000)
         latencies = {a.model: a.latency_us / 1000 for a in answer.answered}
         for s in d.scores:
             name, version = s.model.name, s.model.version
-            self._bump(pipe, name, version, "count")
+            tally.bump(name, version, "count")
             if s.error:
-                self._bump(pipe, name, version, "errors")
+                tally.bump(name, version, "errors")
                 continue
-            self._push_latency(pipe, f"rv:mlat:{name}|{version}", latencies.get(s.model, 0.0))
+            tally.latencies[f"rv:mlat:{name}|{version}"].append(latencies.get(s.model, 0.0))
             if answer.model == s.model:
-                self._bump(pipe, name, version, "wins")
+                tally.bump(name, version, "wins")
             if answer.model is not None:
-                self._bump(pipe, name, version, "compared")
+                tally.bump(name, version, "compared")
                 if s.output.label == answer.output.label:
-                    self._bump(pipe, name, version, "agreed")
+                    tally.bump(name, version, "agreed")
 
-    @staticmethod
-    def _bump(pipe, name: str, version: str, counter: str) -> None:
-        pipe.hincrby(f"rv:mstats:{name}", f"{version}|{counter}", 1)
 
-    @staticmethod
-    def _push_latency(pipe, key: str, value_ms: float) -> None:
-        pipe.lpush(key, round(value_ms, 3))
-        pipe.ltrim(key, 0, LATENCY_WINDOW - 1)
+class _Tally:
+    """A batch's counters and latencies, summed before they go to Redis: one HINCRBY per
+    counter and one LPUSH per latency list per batch, however many decisions it holds."""
+
+    def __init__(self):
+        self.counts: Counter[tuple[str, str]] = Counter()  # (hash key, field) -> increment
+        self.latencies: defaultdict[str, list[float]] = defaultdict(list)  # list key -> values, oldest first
+
+    def bump(self, name: str, version: str, counter: str) -> None:
+        self.counts[(f"rv:mstats:{name}", f"{version}|{counter}")] += 1
+
+    def write(self, pipe) -> None:
+        for (key, field), increment in self.counts.items():
+            pipe.hincrby(key, field, increment)
+        for key, values in self.latencies.items():
+            pipe.lpush(key, *(round(v, 3) for v in values))  # newest ends up first, as one push each would
+            pipe.ltrim(key, 0, LATENCY_WINDOW - 1)

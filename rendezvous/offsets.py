@@ -4,6 +4,7 @@ buffer). After a crash, a new owner replays from there and rebuilds the mailboxe
 (docs/decisions/002-mailbox-recovery.md)."""
 from __future__ import annotations
 
+import heapq
 from collections import defaultdict
 
 TopicPartition = tuple[str, int]
@@ -12,6 +13,9 @@ TopicPartition = tuple[str, int]
 class OffsetTracker:
     def __init__(self) -> None:
         self._held: dict[TopicPartition, dict[int, int]] = defaultdict(dict)  # offset -> hold count
+        # The held offsets again, as a heap, so the oldest is found without a scan on every
+        # tick; offsets released since are dropped from its top lazily.
+        self._oldest: dict[TopicPartition, list[int]] = defaultdict(list)
         self._next: dict[TopicPartition, int] = {}  # one past the highest offset seen
         self._committed: dict[TopicPartition, int] = {}
 
@@ -20,6 +24,8 @@ class OffsetTracker:
 
     def hold(self, tp: TopicPartition, offset: int) -> None:
         held = self._held[tp]
+        if offset not in held:
+            heapq.heappush(self._oldest[tp], offset)
         held[offset] = held.get(offset, 0) + 1
 
     def release(self, tp: TopicPartition, offset: int) -> None:
@@ -34,6 +40,7 @@ class OffsetTracker:
         """Partitions revoked in a rebalance: their new owner replays them."""
         for tp in tps:
             self._held.pop(tp, None)
+            self._oldest.pop(tp, None)
             self._next.pop(tp, None)
             self._committed.pop(tp, None)
 
@@ -41,9 +48,15 @@ class OffsetTracker:
         """(topic, partition, offset) whose committable offset moved since last asked."""
         moved = []
         for tp, next_offset in self._next.items():
-            held = self._held.get(tp)
-            safe = min(held) if held else next_offset
+            safe = self._oldest_held(tp)
+            safe = next_offset if safe is None else safe
             if safe > self._committed.get(tp, -1):
                 self._committed[tp] = safe
                 moved.append((tp[0], tp[1], safe))
         return moved
+
+    def _oldest_held(self, tp: TopicPartition) -> int | None:
+        held, oldest = self._held.get(tp), self._oldest.get(tp)
+        while oldest and (not held or oldest[0] not in held):
+            heapq.heappop(oldest)
+        return oldest[0] if oldest else None

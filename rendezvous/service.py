@@ -5,9 +5,11 @@ every answer is claimed in Redis before it is published (claims.py)."""
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
 import queue
 from collections import deque
+from typing import Callable
 
 import redis
 from confluent_kafka import Consumer
@@ -41,6 +43,8 @@ class RendezvousService:
         self._score_sources: dict[str, list[Record]] = {}
         self._state_updates: queue.SimpleQueue[Record] = queue.SimpleQueue()
         self._delivered: deque[str] = deque()  # request ids whose answer the broker acknowledged
+        self._publishes = itertools.count()
+        self._decision_partitions = 0  # learnt from the broker at start; 0: let the key choose
         self._follower = StateFollower(infra, STATE_DECODERS, self._state_updates.put, self._producer,
                                        "rendezvous-state")
         # The group's range assignor keeps request and score partitions of one number together.
@@ -59,6 +63,7 @@ class RendezvousService:
             log.warning("state topics not caught up after 60 s; serving with what was read")
         self._apply_state_updates()
         self._follow_data_types()  # scores at least, even before any model is published
+        self._decision_partitions = (self._producer.partition_counts(10) or {}).get(topics.DECISIONS, 0)
         try:
             self._loop.run()
         finally:
@@ -130,12 +135,22 @@ class RendezvousService:
     def _publish(self, answered: list[Answered]) -> None:
         by_id = {o.decision.answer.request_id: o for o in answered}
         payloads = [(rid, codec.encode_answer(o.decision.answer)) for rid, o in by_id.items()]
+        replies: dict[str, list[tuple[str, bytes, Callable]]] = {}  # reply topic -> its answers
+        decisions = []
         for rid, payload in self._claims.claim(payloads):
-            outcome = by_id[rid]
-            reply_to = outcome.decision.request.reply_to
-            self._producer.produce(reply_to.topic, payload, key=reply_to.correlation_id,
-                                   on_delivery=functools.partial(self._on_answer_delivered, rid))
-            self._producer.produce(topics.DECISIONS, codec.encode_decision(outcome.decision), key=rid)
+            decision = by_id[rid].decision
+            reply_to = decision.request.reply_to
+            replies.setdefault(reply_to.topic, []).append(
+                (reply_to.correlation_id, payload, functools.partial(self._on_answer_delivered, rid)))
+            decisions.append((rid, codec.encode_decision(decision, answer=payload)))
+        for topic, answers in replies.items():
+            self._producer.produce_batch(topic, [(key, payload) for key, payload, _ in answers],
+                                         callbacks=[callback for _, _, callback in answers])
+        # A poll's decision records go to one partition, polls taking partitions in turn:
+        # librdkafka sends one produce request per partition, and audit needs no key order.
+        turn = next(self._publishes)
+        self._producer.produce_batch(topics.DECISIONS, decisions,
+                                     partition=turn % self._decision_partitions if self._decision_partitions else None)
         for rid, outcome in by_id.items():
             self._release(outcome.source)
             for score_record in self._score_sources.pop(rid, ()):

@@ -88,8 +88,8 @@ class RecordingProducer:
     def __init__(self):
         self.produced = []
 
-    def produce(self, topic, value, key=None):
-        self.produced.append(topic)
+    def produce_batch(self, topic, messages, on_delivery=None, callbacks=None, partition=None):
+        self.produced.extend(topic for _ in messages)
 
 
 @pytest.fixture
