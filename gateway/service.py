@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-import os
+import random
 
 from common import codec, topics
 from common.clock import now_us
@@ -17,6 +17,12 @@ from gateway.input_schema import check_features
 from gateway.settings import GatewaySettings
 
 log = logging.getLogger(__name__)
+
+# Request ids: 128 random bits from a generator seeded by the OS once. Not os.urandom or uuid4 per
+# request: those release the GIL for a system call on the event loop's thread, which then
+# waits for the reply thread to hand the GIL back. Ids need to be unique, not secret:
+# every read of what they name needs a token.
+_ids = random.Random()  # noqa: S311 - seeded from os.urandom; unique ids, not secrets (see above)
 
 
 class PredictService:
@@ -87,7 +93,7 @@ class PredictService:
                 future.set_result(answer)
 
     def _request(self, data_type: str, features, record_id: str | None, deadline_ms: int | None) -> Request:
-        request_id = os.urandom(16).hex()  # a random 128-bit id, as uuid4 but without building a UUID
+        request_id = f"{_ids.getrandbits(128):032x}"
         if isinstance(features, dict):
             payload = Features(named=features)
         else:

@@ -18,15 +18,19 @@ class Claims:
         self._redis = client
         self._ttl_s = ttl_s
 
-    def claim(self, answers: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
+    def claim(self, answers: list[tuple[str, bytes]], confirm: list[str] = ()) -> list[tuple[str, bytes]]:
         """Claim each (request_id, answer bytes); return what this instance must publish:
-        the ones it won, plus earlier claims whose publication was never confirmed."""
+        the ones it won, plus earlier claims whose publication was never confirmed.
+        `confirm`: request ids whose answers were delivered since, marked published in the
+        same round trip."""
         if not answers:
+            self.confirm(list(confirm))
             return []
         pipe = self._redis.pipeline(transaction=False)
+        self._mark_published(pipe, confirm)
         for rid, payload in answers:
             pipe.set(CLAIM.format(rid), payload, nx=True, ex=self._ttl_s)
-        won = pipe.execute()
+        won = pipe.execute()[len(confirm):]
         to_publish = [a for a, ok in zip(answers, won) if ok]
         lost = [rid for (rid, _), ok in zip(answers, won) if not ok]
         if lost:
@@ -46,6 +50,9 @@ class Claims:
         if not request_ids:
             return
         pipe = self._redis.pipeline(transaction=False)
+        self._mark_published(pipe, request_ids)
+        pipe.execute()
+
+    def _mark_published(self, pipe, request_ids) -> None:
         for rid in request_ids:
             pipe.set(PUBLISHED.format(rid), 1, ex=self._ttl_s)
-        pipe.execute()

@@ -18,9 +18,11 @@ class OffsetTracker:
         self._oldest: dict[TopicPartition, list[int]] = defaultdict(list)
         self._next: dict[TopicPartition, int] = {}  # one past the highest offset seen
         self._committed: dict[TopicPartition, int] = {}
+        self._changed: set[TopicPartition] = set()  # seen or released since advanced() last looked
 
     def seen(self, tp: TopicPartition, offset: int) -> None:
         self._next[tp] = max(self._next.get(tp, 0), offset + 1)
+        self._changed.add(tp)
 
     def hold(self, tp: TopicPartition, offset: int) -> None:
         held = self._held[tp]
@@ -35,6 +37,7 @@ class OffsetTracker:
         held[offset] -= 1
         if held[offset] <= 0:
             del held[offset]
+            self._changed.add(tp)
 
     def forget(self, tps: list[TopicPartition]) -> None:
         """Partitions revoked in a rebalance: their new owner replays them."""
@@ -43,11 +46,16 @@ class OffsetTracker:
             self._oldest.pop(tp, None)
             self._next.pop(tp, None)
             self._committed.pop(tp, None)
+            self._changed.discard(tp)
 
     def advanced(self) -> list[tuple[str, int, int]]:
         """(topic, partition, offset) whose committable offset moved since last asked."""
         moved = []
-        for tp, next_offset in self._next.items():
+        changed, self._changed = self._changed, set()
+        for tp in changed:
+            next_offset = self._next.get(tp)
+            if next_offset is None:
+                continue
             safe = self._oldest_held(tp)
             safe = next_offset if safe is None else safe
             if safe > self._committed.get(tp, -1):

@@ -43,8 +43,8 @@ class RendezvousService:
         self._score_sources: dict[str, list[Record]] = {}
         self._state_updates: queue.SimpleQueue[Record] = queue.SimpleQueue()
         self._delivered: deque[str] = deque()  # request ids whose answer the broker acknowledged
-        self._publishes = itertools.count()
-        self._decision_partitions = 0  # learnt from the broker at start; 0: let the key choose
+        self._turns = itertools.count()
+        self._partitions: dict[str, int] = {}  # topic -> partition count, learnt from the broker at start
         self._follower = StateFollower(infra, STATE_DECODERS, self._state_updates.put, self._producer,
                                        "rendezvous-state")
         # The group's range assignor keeps request and score partitions of one number together.
@@ -63,7 +63,7 @@ class RendezvousService:
             log.warning("state topics not caught up after 60 s; serving with what was read")
         self._apply_state_updates()
         self._follow_data_types()  # scores at least, even before any model is published
-        self._decision_partitions = (self._producer.partition_counts(10) or {}).get(topics.DECISIONS, 0)
+        self._partitions = self._producer.partition_counts(10) or {}
         try:
             self._loop.run()
         finally:
@@ -120,24 +120,26 @@ class RendezvousService:
         answered = [o for o in outcomes if isinstance(o, Answered)]
         if answered:
             self._publish(answered)
+        late = []
         for o in outcomes:
             if isinstance(o, Rejected):
                 self._dead_letters.send(o.source, o.reason)
                 self._release(o.source)
                 self._score_sources.pop(o.source.value.request_id, None)
             elif isinstance(o, LateScore):
-                # Recorded for audit and stats; it never changes the answer already given.
-                self._producer.produce(topics.LATE_SCORES, o.source.raw, key=o.score.request_id)
+                late.append((o.score.request_id, o.source.raw))
                 self._release(o.source)
             elif isinstance(o, Absorbed) and o.source is not None and o.source.topic != topics.SCORES:
                 self._release(o.source)  # a redelivered request: nothing more to do
+        # Recorded for audit and stats; a late score never changes the answer already given.
+        self._produce_spread(topics.LATE_SCORES, late)
 
     def _publish(self, answered: list[Answered]) -> None:
         by_id = {o.decision.answer.request_id: o for o in answered}
         payloads = [(rid, codec.encode_answer(o.decision.answer)) for rid, o in by_id.items()]
         replies: dict[str, list[tuple[str, bytes, Callable]]] = {}  # reply topic -> its answers
         decisions = []
-        for rid, payload in self._claims.claim(payloads):
+        for rid, payload in self._claims.claim(payloads, confirm=self._take_delivered()):
             decision = by_id[rid].decision
             reply_to = decision.request.reply_to
             replies.setdefault(reply_to.topic, []).append(
@@ -146,15 +148,19 @@ class RendezvousService:
         for topic, answers in replies.items():
             self._producer.produce_batch(topic, [(key, payload) for key, payload, _ in answers],
                                          callbacks=[callback for _, _, callback in answers])
-        # A poll's decision records go to one partition, polls taking partitions in turn:
-        # librdkafka sends one produce request per partition, and audit needs no key order.
-        turn = next(self._publishes)
-        self._producer.produce_batch(topics.DECISIONS, decisions,
-                                     partition=turn % self._decision_partitions if self._decision_partitions else None)
+        self._produce_spread(topics.DECISIONS, decisions)
         for rid, outcome in by_id.items():
             self._release(outcome.source)
             for score_record in self._score_sources.pop(rid, ()):
                 self._release(score_record)
+
+    def _produce_spread(self, topic: str, records: list[tuple[str, bytes]]) -> None:
+        """A poll's audit records (decisions, late scores) go to one partition, polls taking
+        partitions in turn: librdkafka sends one produce request per partition, and the
+        audit needs no order by key."""
+        count = self._partitions.get(topic)
+        turn = next(self._turns)
+        self._producer.produce_batch(topic, records, partition=turn % count if count else None)
 
     def _on_answer_delivered(self, request_id: str, err, msg) -> None:
         if err is not None:
@@ -167,16 +173,15 @@ class RendezvousService:
             self._offsets.release((record.topic, record.partition), record.offset)
 
     def _confirm_delivered(self) -> None:
-        delivered = [self._delivered.popleft() for _ in range(len(self._delivered))]
-        self._claims.confirm(delivered)
+        self._claims.confirm(self._take_delivered())
+
+    def _take_delivered(self) -> list[str]:
+        return [self._delivered.popleft() for _ in range(len(self._delivered))]
 
     def _apply_state_updates(self) -> None:
         catalog = self._core.catalog
-        while True:
-            try:
-                record = self._state_updates.get_nowait()
-            except queue.Empty:
-                return
+        while not self._state_updates.empty():  # checked first: an Empty raised per poll costs more
+            record = self._state_updates.get_nowait()
             apply = {topics.MODELS: catalog.add_model, topics.MODEL_STATUS: catalog.set_status,
                      topics.POLICIES: catalog.set_policy}[record.topic]
             apply(record.value)
