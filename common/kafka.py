@@ -71,8 +71,14 @@ class KafkaProducer:
     """A thin producer. A background thread serves delivery callbacks so that
     callers never block on the network."""
 
-    def __init__(self, infra: InfraSettings, **extra: Any):
-        self._producer = Producer(producer_config(infra, **extra))
+    def __init__(self, infra: InfraSettings, *, report_successes: bool = True, **extra: Any):
+        """report_successes=False: librdkafka reports only failed deliveries (logged here),
+        so a hot producer whose callers never wait on a delivery (runners, the gateway) doesn't
+        wake its callback thread, and take the GIL, for every message."""
+        conf = producer_config(infra, **extra)
+        if not report_successes:
+            conf["delivery.report.only.error"] = True
+        self._producer = Producer(conf)
         self._stopping = threading.Event()
         self._poller = threading.Thread(target=self._serve_callbacks, name="kafka-producer-poll", daemon=True)
         self._poller.start()
@@ -80,7 +86,7 @@ class KafkaProducer:
     def produce(self, topic: str, value: bytes, key: str | bytes | None = None,
                 on_delivery: Callable | None = None) -> None:
         try:
-            self._producer.produce(topic, value, key, on_delivery=on_delivery)
+            self._producer.produce(topic, value, key, on_delivery=on_delivery or _log_failure)
         except BufferError as exc:
             raise Unavailable("the producer's queue is full; retry shortly") from exc
 
@@ -101,7 +107,7 @@ class KafkaProducer:
                 message["callback"] = callback
         where = {} if partition is None else {"partition": partition}
         try:
-            queued = self._producer.produce_batch(topic, batch, on_delivery=on_delivery, **where)
+            queued = self._producer.produce_batch(topic, batch, on_delivery=on_delivery or _log_failure, **where)
         except BufferError as exc:
             raise Unavailable("the producer's queue is full; retry shortly") from exc
         if queued < len(batch):
@@ -133,6 +139,11 @@ class KafkaProducer:
         self._stopping.set()
         if left:
             log.warning("%d messages were not delivered before close", left)
+
+
+def _log_failure(err, msg) -> None:
+    if err is not None:
+        log.error("message to %s not delivered: %s", msg.topic(), err)
 
 
 def ensure_topics(infra: InfraSettings, names: Iterable[str], timeout: float = 15.0) -> None:

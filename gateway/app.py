@@ -44,7 +44,7 @@ def create_app(infra: InfraSettings, settings: GatewaySettings) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
         await asyncio.to_thread(ensure_topics, infra, [*CORE_TOPICS, reply_topic])
-        producer = KafkaProducer(infra)
+        producer = KafkaProducer(infra, report_successes=False)
         redis_client = aioredis.Redis.from_url(infra.redis_url)
         sync_redis = redis.Redis.from_url(infra.redis_url)  # admin and audit reads, off the event loop
         app.state.registry, app.state.audit = RegistryStore(sync_redis), AuditQueries(sync_redis)

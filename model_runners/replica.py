@@ -39,7 +39,7 @@ class RunnerReplica:
             release(artifact)  # a file, or a SavedModel's directory
         self._core = ScoringCore(self.descriptor, runtime)
         self._runtime = runtime
-        self._producer = KafkaProducer(infra)
+        self._producer = KafkaProducer(infra, report_successes=False)
         consumer = Consumer(consumer_config(infra, group_id(self.descriptor)))
         self._assigned = threading.Event()
         self._incremental = infra.kafka_group_protocol == "consumer"
