@@ -98,8 +98,9 @@ def add_load_options(group) -> None:
 
 
 def add_target_options(group) -> None:
-    group.add_argument("--base-url", metavar="URL", default="http://127.0.0.1:8000",
-                       help="platform URL (default %(default)s)")
+    group.add_argument("--base-url", metavar="URL[,URL...]", default="http://127.0.0.1:8000",
+                       help="platform URL; several gateways of one platform, comma-separated, are taken "
+                            "in turn (default %(default)s)")
     group.add_argument("--data-type", metavar="NAME", default="iris", help="data type to score (default iris)")
     group.add_argument("--transport", type=transport_name, metavar="NAME", default="http",
                        help=f"how to reach the platform: {', '.join(sorted(TRANSPORTS))} (default http)")
