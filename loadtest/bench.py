@@ -8,15 +8,18 @@ PID before the next starts, so they never share the CPU:
 1. **platform**: ``python -m stack up --no-demo`` (embedded broker, Redis, Ray),
    started afresh for each phase: ``bench3`` (3 ONNX models, ``deadline``
    policy) in closed loop over HTTP, then with Kafka-native clients, then its
-   open-loop sweep; ``bench1`` (1 model, ``first``); and, for the cost curve,
-   ``bench5`` (5 models) and ``bench3r2`` (3 models x 2 runner replicas);
+   open-loop sweep; ``bench1`` (1 model, ``first``); for the cost curve,
+   ``bench5`` (5 models), ``bench3r2`` and ``bench3r4`` (3 models x 2 and 4 runner
+   replicas); ``bench3`` on 2 gateways and 2 rendezvous instances; and ``bench3``
+   under steady load while its preferred model is swapped for a new version;
 2. **baseline**: FastAPI + ONNX Runtime in one process, the 3 models inline;
 3. **ray-serve**: an ensemble deployment over 3 model deployments.
 
 Each gets a closed loop (16 connections) and an open-loop sweep of rates that
 stops at its knee.  Every point is one ``python -m loadtest`` run; its raw
 results stay in ``--raw``.  ``--quick`` makes every point short and the sweep
-small; ``--systems`` measures a subset; ``--from-json`` re-renders a stored run.
+small; ``--systems`` and ``--phases`` measure a subset; ``--from-json`` re-renders
+a stored run.
 """
 
 from __future__ import annotations
@@ -59,12 +62,17 @@ class Profile:
     warm_up_s: float = 20.0
     quiet_cores: float = 0.5  # before each system: wait while others keep more cores than this busy...
     quiet_wait_s: float = 60.0  # ...but no longer than this
+    # The hot swap: a steady open loop at this rate for this long, the new version published this far in.
+    swap_rate: float = 200.0
+    swap_duration_s: float = 40.0
+    swap_before_s: float = 10.0
 
 
 PROFILES = {
     "full": Profile("full", duration_s=10.0, warmup_s=1.0, rates=(10, 30, 100, 300, 1000, 2000), quiet_wait_s=30.0),
     "quick": Profile("quick", duration_s=3.0, warmup_s=0.5, rates=(10, 30, 100, 300, 1000), timeout_s=3.0,
-                     idle_s=2.0, quiet_wait_s=15.0, warm_up_s=3.0),
+                     idle_s=2.0, quiet_wait_s=15.0, warm_up_s=3.0, swap_rate=100.0, swap_duration_s=25.0,
+                     swap_before_s=5.0),
 }
 
 
@@ -84,20 +92,17 @@ class Bench:
         self.points: list[Point] = []
         self.systems: dict[str, dict] = {}
         self.notes: list[str] = []
+        self.swap: dict | None = None  # the hot-swap phase's windows (loadtest.peers.hot_swap)
 
     def load(self, system: str, label: str, target: list[str], data_type: str, known: str, *, mode: str,
              rate: float | None = None, pids: list[int] | None = None, models: int | None = None,
-             replicas: int | None = None) -> Point:
-        """One ``python -m loadtest`` run; with ``pids``, the CPU of those process trees is measured."""
+             replicas: int | None = None, processes: dict | None = None) -> Point:
+        """One ``python -m loadtest`` run; with ``pids``, the CPU of those process trees is measured
+        (per process for the services ``processes`` runs more than one of)."""
         p = self.profile
         shape = f"closed-{p.concurrency}" if mode == "closed" else f"open-{rate:g}"
         out = self.raw_dir / system / f"{slug(label)}-{shape}"
-        command = [sys.executable, "-m", "loadtest", *target, "--data-type", data_type, "--mode", mode,
-                   "--duration", f"{p.duration_s:g}", "--warmup", f"{p.warmup_s:g}", "--timeout", f"{p.timeout_s:g}",
-                   "--max-in-flight", str(p.max_in_flight), "--known-versions", known, "--quiet", "--no-fail",
-                   "--out", str(out)]
-        command += (["--concurrency", str(p.concurrency)] if mode == "closed"
-                    else ["--rate", f"{rate:g}", "--connections", str(p.open_connections)])
+        command = self.load_command(target, data_type, known, out, mode=mode, rate=rate)
         idle = self.idle_cpu(pids) if pids else None
         before = cpu_snapshot(pids) if pids else None
         wall = time.monotonic()
@@ -105,21 +110,19 @@ class Bench:
                               timeout=p.duration_s + p.timeout_s + 120)
         wall = time.monotonic() - wall
         after = cpu_snapshot(pids) if pids else None
-        (out / "loadtest.stderr").parent.mkdir(parents=True, exist_ok=True)
-        (out / "loadtest.stderr").write_text(done.stderr)
-        result_path = out / "result.json"
-        if not result_path.exists():
-            raise RuntimeError(f"the load tool failed ({done.returncode}) for {system} {label}:\n{done.stderr[-2000:]}")
-        result = json.loads(result_path.read_text())
+        result = read_result(out, done, f"{system} {label}")
         shown = ["python", "-m", "loadtest", *command[3:]]
         point = point_from_result(result, system=system, label=label, mode=mode, rate=rate,
                                   concurrency=p.concurrency if mode == "closed" else None, models=models,
-                                  replicas=replicas, command=shlex.join(shown))
+                                  replicas=replicas, processes=processes or {}, command=shlex.join(shown))
         if before is not None:
             used, answered = cpu_by_component(before, after), result["totals"]["completed"]
             point.cpu_ms_per_request = per_request_ms(used, answered)
             point.idle_cores = round(sum(idle.values()), 3)
             point.cpu_marginal_ms = marginal_ms(sum(used.values()), point.idle_cores, wall, answered)
+            if processes:
+                point.cpu_ms_per_process = per_request_ms(cpu_by_component(before, after, tuple(processes)),
+                                                          answered)
         self.points.append(point)
         cpu = "" if point.cpu_marginal_ms is None else f"  cpu/answer {sum(point.cpu_ms_per_request.values()):.1f} ms " \
             f"(beyond idle {point.cpu_marginal_ms:.1f})"
@@ -127,6 +130,17 @@ class Bench:
             f"p99 {_ms(point.p99)}  p99.9 {_ms(point.p999)}  not official {point.error_share * 100:.1f}%{cpu}"
             f"{'  ledger FAIL ' + ','.join(point.ledger_failures) if not point.ledger_passed else ''}")
         return point
+
+    def load_command(self, target: list[str], data_type: str, known: str, out: Path, *, mode: str,
+                     rate: float | None = None, duration_s: float | None = None) -> list[str]:
+        """The ``python -m loadtest`` argv of one measured run."""
+        p = self.profile
+        command = [sys.executable, "-m", "loadtest", *target, "--data-type", data_type, "--mode", mode,
+                   "--duration", f"{duration_s or p.duration_s:g}", "--warmup", f"{p.warmup_s:g}",
+                   "--timeout", f"{p.timeout_s:g}", "--max-in-flight", str(p.max_in_flight),
+                   "--known-versions", known, "--quiet", "--no-fail", "--out", str(out)]
+        return command + (["--concurrency", str(p.concurrency)] if mode == "closed"
+                          else ["--rate", f"{rate:g}", "--connections", str(p.open_connections)])
 
     def warm_up(self, target: list[str], data_type: str) -> None:
         """Closed-loop load that is not measured (Profile.warm_up_s)."""
@@ -179,6 +193,15 @@ class Bench:
                 return others
             say(f"others keep {others:.2f} cores busy; waiting for a quieter moment")
             time.sleep(3)
+
+
+def read_result(out: Path, done: subprocess.CompletedProcess, what: str) -> dict:
+    """A load run's result.json, its stderr kept beside it; a run that wrote none is an error."""
+    (out / "loadtest.stderr").parent.mkdir(parents=True, exist_ok=True)
+    (out / "loadtest.stderr").write_text(done.stderr or "")
+    if not (out / "result.json").exists():
+        raise RuntimeError(f"the load tool failed ({done.returncode}) for {what}:\n{(done.stderr or '')[-2000:]}")
+    return json.loads((out / "result.json").read_text())
 
 
 def _ms(value: float | None) -> str:
@@ -321,6 +344,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help=f"comma-separated subset of {', '.join(SYSTEMS)} (default: all)")
     parser.add_argument("--duration", type=float, metavar="S", help="seconds per point (overrides the profile)")
     parser.add_argument("--rates", metavar="R,R,...", help="open-loop rates (overrides the profile)")
+    parser.add_argument("--phases", metavar="N,N,...", help="only these platform phases, by their number "
+                        "(1-based) in PHASES of loadtest/peers/platform_phases.py (default: all)")
     parser.add_argument("--from-json", metavar="PATH", help="re-render BENCHMARKS.md from a stored results.json")
     args = parser.parse_args(argv)
     unknown = set(args.systems.split(",")) - set(SYSTEMS)
@@ -354,9 +379,11 @@ def main(argv: list[str] | None = None) -> int:
     for system in chosen:
         try:
             if system == "platform":
-                from loadtest.peers.platform_phases import run_platform
+                from loadtest.peers.platform_phases import PHASES, run_platform
 
-                run_platform(bench, trained, log_dir, say)
+                chosen_phases = PHASES if not args.phases else tuple(
+                    PHASES[int(n) - 1] for n in args.phases.split(","))
+                run_platform(bench, trained, log_dir, say, chosen_phases)
             elif system == "baseline":
                 run_peer(bench, "baseline", "loadtest.peers.baseline", manifest, log_dir)
             else:
@@ -376,6 +403,7 @@ def main(argv: list[str] | None = None) -> int:
                      "max_in_flight": profile.max_in_flight, "open_connections": profile.open_connections,
                      "deadline_ms": bench_models.DEADLINE_MS},
         "points": [p.to_json() for p in bench.points], "systems": bench.systems, "notes": bench.notes,
+        "swap": bench.swap,
         "raw_dir": os.path.relpath(raw_dir, ROOT) if raw_dir.is_relative_to(ROOT) else str(raw_dir),
     }
     path = write_report(run, out_dir)

@@ -271,3 +271,26 @@ def test_overloaded_and_backlogged_points_are_marked_and_left_out_of_the_fit():
     assert "At 1 model x 1 replica, 5 models x 1 replica the platform was overloaded" in text
     assert "Fewer than two points of the curve were measured without overload" in text
     assert "straight line" not in text
+
+
+def test_the_hot_swap_and_the_scaled_out_platform_have_their_sections():
+    run = sample_run()
+    scaled = point_from_result(result(ok_per_s=300, p99=90), system="platform", mode="closed", models=3,
+                               replicas=1, label="3 models, deadline, 2 gateways + 2 rendezvous (HTTP)",
+                               processes={"gateway": 2, "rendezvous": 2}).to_json()
+    scaled["cpu_ms_per_process"] = {"gateway (pid 7)": 1.25, "gateway (pid 8)": 1.0, "broker (Kafka)": 3.0}
+    run["points"].append(scaled)
+    window = {"seconds": 5.0, "count": 500, "p50": 5.0, "not_official": 0}
+    run["swap"] = {"rate": 100, "data_type": "bench3", "model": "bench3-forest", "before_s": 5, "ready_after_s": 2.5,
+                   "windows": {"before": {**window, "p99": 10.0}, "during": {**window, "p99": 25.0},
+                               "after": {**window, "p99": 11.0}},
+                   "ratio": 2.5, "versions": {"bench3-forest:1": 900, "bench3-forest:2": 400},
+                   "ledger_passed": True, "ledger_failures": []}
+    text = markdown.render(run)
+    assert "| during | 5.0 | 500 | 5.00 | 25.0 | 0 |" in text
+    assert "**2.5x** (the goal is at most 2x: not met)" in text and "bench3-forest:2 400" in text
+    assert "`stack up --gateways 2 --rendezvous 2`" in text
+    assert "300 official answers/s, p99 90.0 ms, against 200/s and p99 120 ms with one of each (1.5x" in text
+    assert "| gateway (pid 7) | 1.25 |" in text and "| **total** | **5.25** |" in text
+    # the scaled-out point is not a point of the cost curve
+    assert "| 3 | 1 | 3 models, deadline, 2 gateways" not in text
