@@ -48,12 +48,6 @@ def due_count(elapsed_s: float, rate: float, total: int) -> int:
     return min(total, math.floor(round(elapsed_s * rate, 9)) + 1)
 
 
-def schedule_send_times(rate: float, duration_s: float, max_requests: int | None = None) -> list[float]:
-    """The whole schedule as offsets in seconds (handy for tests and plots)."""
-    count = planned_send_count(rate, duration_s, max_requests)
-    return [send_offset(index, rate) for index in range(count)]
-
-
 # Was the schedule kept?  An open loop that cannot launch its requests on time (a busy
 # client, a stalled event loop) or sheds them offers less than it claims, so every run
 # says how close it came.

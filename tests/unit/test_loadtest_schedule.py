@@ -2,9 +2,14 @@
 
 import pytest
 
-from loadtest.schedule import LATE_SEND_P99_MS, pace, due_count, planned_send_count, schedule_send_times, send_offset
+from loadtest.schedule import LATE_SEND_P99_MS, due_count, pace, planned_send_count, send_offset
 
 pytestmark = pytest.mark.timeout(30)
+
+
+def schedule_send_times(rate, duration_s, max_requests=None):
+    """The whole schedule as offsets in seconds."""
+    return [send_offset(index, rate) for index in range(planned_send_count(rate, duration_s, max_requests))]
 
 
 def test_schedule_is_evenly_spaced_and_stops_before_duration():
