@@ -24,9 +24,9 @@ Modes:
   closed  --concurrency clients, each sending its next request as soon as the
           previous one answered; throughput is whatever the server allows.
 
-Outputs (in --out): ledger.jsonl (one line per request sent), result.json
-(config, totals, throughput, latency percentiles, errors, reasons, ledger
-check) and two plots: latency_over_time.png and latency_histogram.png.
+Outputs (in --out): ledger.jsonl (one line per request sent) and result.json
+(config, totals, throughput, latency percentiles and per second, errors,
+reasons, whether an open loop held its rate, and the ledger check).
 Progress is printed to stderr once a second.
 
 Exit status: 0 when the ledger check passes, 1 when it finds lost, duplicate,

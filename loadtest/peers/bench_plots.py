@@ -1,7 +1,7 @@
 """The PNGs BENCHMARKS.md shows: latency against offered rate for every system,
 and the platform's throughput and p99 against models per data type and replicas.
 
-matplotlib's object API on the Agg canvas, as ``loadtest.plots`` uses it."""
+matplotlib's object API on the Agg canvas: no display, no global pyplot state."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ from pathlib import Path
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 from loadtest.peers.summary import Point, past_knee
-from loadtest.plots import PLAIN_NUMBERS
+
+PLAIN_NUMBERS = FuncFormatter(lambda value, _position: f"{value:g}")  # "20", not 2x10^1, on log axes
 
 COLOURS = {"platform": "tab:blue", "baseline": "tab:green", "ray-serve": "tab:red"}
 

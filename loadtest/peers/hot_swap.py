@@ -20,6 +20,7 @@ from loadtest.ledger import read_ledger
 from loadtest.ledger_check import is_official
 from loadtest.peers import models as bench_models
 from loadtest.peers.procs import ROOT, child_env
+from loadtest.peers.summary import MAX_ERROR_SHARE
 from loadtest.report import got_response
 from loadtest.stats import percentile
 
@@ -38,6 +39,7 @@ def run_swap(bench, platform, data_type: str, trained: list, target: list[str], 
     load = subprocess.Popen(command, cwd=ROOT, env=child_env(), stdout=subprocess.DEVNULL,  # noqa: S603 - argv list, no shell: this python and the bench's own arguments
                             stderr=subprocess.PIPE, text=True)
     try:
+        wait_for_file(out / "ledger.jsonl", load, timeout=60.0)  # the load tool has started its schedule
         time.sleep(p.swap_before_s)
         published = time.time()
         platform.publish(data_type, [new], with_policy=False)
@@ -64,11 +66,20 @@ def run_swap(bench, platform, data_type: str, trained: list, target: list[str], 
     return swap
 
 
+def wait_for_file(path, process: subprocess.Popen, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"the load tool did not start its run ({path} never appeared)")
+        time.sleep(0.1)
+
+
 def swap_windows(entries: list[dict], published_at: float, swapped_at: float) -> dict:
     """Latency of the measured requests before, during and after a swap, by scheduled send time.
 
     ``ratio`` is the worst p99 of "during" and "after" over the p99 "before" (None when a
     window has no answers).  ``versions`` counts the answers per model version.
+    The windows' bounds are wall-clock seconds, as the ledger's times are.
     """
     measured = sorted((e for e in entries if not e.get("warmup") and "scheduled_at" in e),
                       key=lambda e: e["scheduled_at"])
@@ -86,5 +97,8 @@ def swap_windows(entries: list[dict], published_at: float, swapped_at: float) ->
     worst = [windows[n]["p99"] for n in ("during", "after")]
     ratio = max(worst) / before if before and None not in worst else None
     versions = Counter(f"{e['model_name']}:{e['model_version']}" for e in measured if e.get("model_name"))
+    first = windows["before"]
     return {"windows": windows, "ratio": None if ratio is None else round(ratio, 2),
-            "versions": dict(versions.most_common())}
+            "versions": dict(versions.most_common()),
+            # Already over the limits before the swap: the ratio compares two overloads, not a swap.
+            "overloaded_before": not first["count"] or first["not_official"] / first["count"] > MAX_ERROR_SHARE}

@@ -29,6 +29,7 @@ def test_each_window_has_its_own_percentiles_and_the_ratio_is_the_worst_over_bef
     assert swap["ratio"] == 1.5
     assert swap["versions"] == {"bench3-forest:1": 1500, "bench3-forest:2": 500}
     assert before["seconds"] == pytest.approx(9.99) and after["seconds"] == pytest.approx(4.99)
+    assert not swap["overloaded_before"]
 
 
 def test_warmup_is_left_out_and_timeouts_are_counted():
@@ -41,3 +42,10 @@ def test_warmup_is_left_out_and_timeouts_are_counted():
 def test_no_ratio_when_a_window_is_empty():
     swap = swap_windows(ledger(), published_at=10.0, swapped_at=25.0)  # the swap outlasted the load
     assert swap["windows"]["after"]["count"] == 0 and swap["ratio"] is None
+
+
+def test_a_platform_already_overloaded_before_the_swap_is_called_out():
+    rows = ledger()
+    for row in rows[:60]:  # 6% of "before" timed out
+        row["status"] = 504
+    assert swap_windows(rows, 10.0, 15.0)["overloaded_before"]

@@ -5,7 +5,7 @@ import asyncio
 import pytest
 
 from loadtest.config import RunConfig
-from loadtest.fake_server import FakeServer
+from tests.fake_server import FakeServer
 from loadtest.http_transport import HttpTransport, outcome_from_response
 from loadtest.http_wire import ConnectionPool, HttpResponse
 from loadtest.transport import Record, Transport, load_transport

@@ -289,6 +289,9 @@ def test_the_hot_swap_and_the_scaled_out_platform_have_their_sections():
     text = markdown.render(run)
     assert "| during | 5.0 | 500 | 5.00 | 25.0 | 0 |" in text
     assert "**2.5x** (the goal is at most 2x: not met)" in text and "bench3-forest:2 400" in text
+    assert "compares two overloads" not in text
+    run["swap"]["overloaded_before"] = True
+    assert "compares two overloads" in markdown.render(run)
     assert "`stack up --gateways 2 --rendezvous 2`" in text
     assert "300 official answers/s, p99 90.0 ms, against 200/s and p99 120 ms with one of each (1.5x" in text
     assert "| gateway (pid 7) | 1.25 |" in text and "| **total** | **5.25** |" in text

@@ -9,7 +9,7 @@ import orjson
 import pytest
 
 from loadtest.cli import main
-from loadtest.fake_server import FakeServer
+from tests.fake_server import FakeServer
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -46,8 +46,6 @@ def test_open_loop_run_for_two_seconds(server, tmp_path):
     assert pace["offered_per_s"] == 200 and pace["due"] == pace["sent"] == 300
     assert 0 < pace["achieved_per_s"] <= 200.0 + 1e-6 and pace["send_lag_ms"]["p50"] <= pace["send_lag_ms"]["max"]
     assert f"open-loop rate {pace['verdict']}" in done.stderr
-    for plot in ("latency_over_time.png", "latency_histogram.png"):
-        assert (out / plot).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     progress = [line for line in done.stderr.splitlines() if line.strip().endswith("ms") and "sent" in line]
     assert len(progress) >= 2  # one plain line per second when stderr is not a terminal
     assert "ledger check: PASS" in done.stderr
