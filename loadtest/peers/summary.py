@@ -114,9 +114,10 @@ def knee(points: list[Point]) -> tuple[float | None, float | None]:
 
 
 def should_continue(points: list[Point]) -> bool:
-    """Keep raising the rate while the last open-loop point was within limits."""
+    """Keep raising the rate while the last open-loop point was within limits, and its rate was
+    really offered: past a rate the client could not hold, higher rates measure the client."""
     opened = [p for p in points if p.mode == "open"]
-    return not opened or not past_knee(opened[-1])
+    return not opened or (not past_knee(opened[-1]) and opened[-1].rate_held is not False)
 
 
 def ratio(numerator: float | None, denominator: float | None) -> float | None:

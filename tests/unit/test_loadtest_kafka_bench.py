@@ -52,6 +52,18 @@ def test_open_loop_throughput_counts_over_the_sending_window_not_the_drain():
     assert closed.ok_per_s == 50.0  # closed loops keep the report's figure
 
 
+def test_an_open_point_keeps_whether_its_rate_was_held():
+    raw = result(mode="open")
+    raw["open_loop"] = {"achieved_per_s": 870.5, "send_lag_ms": {"p50": 1.0, "p99": 42.0, "max": 80.0},
+                        "held": False}
+    p = point_from_result(raw, system="platform", label="3 models", mode="open", rate=1000)
+    assert (p.achieved_rate, p.send_lag_p99, p.rate_held) == (870.5, 42.0, False)
+    text = markdown.render({**sample_run(), "points": [p.to_json()]})
+    assert "| platform | 1,000 | 870 | 100 |" in text and "rate not held (sends p99 42.0 ms late)" in text
+    closed = point_from_result(result(), system="platform", label="3 models", mode="closed")
+    assert (closed.achieved_rate, closed.rate_held) == (None, None)
+
+
 def test_shed_requests_count_as_failures():
     assert error_share(measured=90, not_ok=0, shed=10) == pytest.approx(0.1)
     assert error_share(measured=0, not_ok=0, shed=0) == 0.0
@@ -88,6 +100,9 @@ def test_sweep_continues_only_while_the_last_point_is_good():
     assert should_continue([])
     assert should_continue([point(rate=100)])
     assert not should_continue([point(rate=100), point(rate=300, p99=2000)])
+    client_fell_behind = point(rate=300)
+    client_fell_behind.rate_held = False
+    assert not should_continue([point(rate=100), client_fell_behind])
 
 
 # Ratios and formatting -----------------------------------------------------------------
