@@ -10,6 +10,8 @@ import math
 import re
 from dataclasses import asdict, dataclass, field
 
+from loadtest.schedule import RATE_HELD_SHARE
+
 MAX_ERROR_SHARE = 0.05  # past the knee: more than 5% of requests not answered officially...
 MAX_P99_MS = 1000.0  # ...or a p99 over one second
 
@@ -114,10 +116,15 @@ def knee(points: list[Point]) -> tuple[float | None, float | None]:
 
 
 def should_continue(points: list[Point]) -> bool:
-    """Keep raising the rate while the last open-loop point was within limits, and its rate was
-    really offered: past a rate the client could not hold, higher rates measure the client."""
+    """Keep raising the rate while the last open-loop point was within limits and the client
+    really sent the rate it offered: past that, higher rates measure the client, not the system.
+    (Late sends alone do not stop the sweep; their latency already counts from the schedule.)"""
     opened = [p for p in points if p.mode == "open"]
-    return not opened or (not past_knee(opened[-1]) and opened[-1].rate_held is not False)
+    if not opened:
+        return True
+    last = opened[-1]
+    sent_enough = last.achieved_rate is None or last.achieved_rate >= RATE_HELD_SHARE * last.rate
+    return not past_knee(last) and sent_enough
 
 
 def ratio(numerator: float | None, denominator: float | None) -> float | None:

@@ -100,8 +100,11 @@ def test_sweep_continues_only_while_the_last_point_is_good():
     assert should_continue([])
     assert should_continue([point(rate=100)])
     assert not should_continue([point(rate=100), point(rate=300, p99=2000)])
+    late_but_sent = point(rate=300)
+    late_but_sent.rate_held, late_but_sent.achieved_rate = False, 290.0  # sends late, yet 97% of the rate
+    assert should_continue([point(rate=100), late_but_sent])
     client_fell_behind = point(rate=300)
-    client_fell_behind.rate_held = False
+    client_fell_behind.rate_held, client_fell_behind.achieved_rate = False, 270.0
     assert not should_continue([point(rate=100), client_fell_behind])
 
 
