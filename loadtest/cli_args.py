@@ -24,9 +24,9 @@ Modes:
   closed  --concurrency clients, each sending its next request as soon as the
           previous one answered; throughput is whatever the server allows.
 
-Outputs (in --out): ledger.jsonl (one line per request sent), result.json
-(config, totals, throughput, latency percentiles, errors, reasons, ledger
-check) and two plots: latency_over_time.png and latency_histogram.png.
+Outputs (in --out): ledger.jsonl (one line per request sent) and result.json
+(config, totals, throughput, latency percentiles and per second, errors,
+reasons, whether an open loop held its rate, and the ledger check).
 Progress is printed to stderr once a second.
 
 Exit status: 0 when the ledger check passes, 1 when it finds lost, duplicate,
@@ -98,8 +98,9 @@ def add_load_options(group) -> None:
 
 
 def add_target_options(group) -> None:
-    group.add_argument("--base-url", metavar="URL", default="http://127.0.0.1:8000",
-                       help="platform URL (default %(default)s)")
+    group.add_argument("--base-url", metavar="URL[,URL...]", default="http://127.0.0.1:8000",
+                       help="platform URL; several gateways of one platform, comma-separated, are taken "
+                            "in turn (default %(default)s)")
     group.add_argument("--data-type", metavar="NAME", default="iris", help="data type to score (default iris)")
     group.add_argument("--transport", type=transport_name, metavar="NAME", default="http",
                        help=f"how to reach the platform: {', '.join(sorted(TRANSPORTS))} (default http)")

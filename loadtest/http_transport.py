@@ -5,11 +5,15 @@ Each request carries the record's ``client_id`` twice: as the
 ``record_id`` in the body (so the platform's audit trail names the client's own
 key).  Overload answers (429/503 with Retry-After) are recorded, never retried:
 retrying would hide the overload the run is meant to measure.
+
+A base URL may list several gateways of one platform, comma-separated; requests
+take them in turn, each over its own pool (how the bench drives two gateways).
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from urllib.parse import quote
 
@@ -27,41 +31,45 @@ class HttpTransport:
     """Implements ``loadtest.transport.Transport`` over HTTP/1.1 keep-alive."""
 
     def __init__(self, config: RunConfig) -> None:
-        self._pool = ConnectionPool(config.base_url, config.pool_size)
+        self._pools = [ConnectionPool(url.strip(), config.pool_size) for url in config.base_url.split(",")]
+        self._turn = itertools.cycle(range(len(self._pools)))
         self._timeout_s = config.timeout_s
-        self._heads: dict[str, bytes] = {}  # data_type -> constant part of the request head
+        self._heads: dict[tuple[int, str], bytes] = {}  # (pool, data_type) -> constant part of the head
 
     async def open(self) -> None:
         """Nothing to do: connections open on demand, up to the pool size."""
 
     async def close(self) -> None:
-        await self._pool.close()
+        for pool in self._pools:
+            await pool.close()
 
     async def send(self, record: Record) -> Outcome:
         body = orjson.dumps(request_body(record))
-        head = self._head_for(record.data_type) + b"Idempotency-Key: %s\r\nContent-Length: %d\r\n\r\n" % (
+        pool = next(self._turn)
+        head = self._head_for(pool, record.data_type) + b"Idempotency-Key: %s\r\nContent-Length: %d\r\n\r\n" % (
             record.client_id.encode(),
             len(body),
         )
         sent_at = time.perf_counter()
         try:
             async with asyncio.timeout(self._timeout_s):
-                response = await self._pool.request(head, body)
+                response = await self._pools[pool].request(head, body)
         except TimeoutError:
             return Outcome("error", sent_at, time.perf_counter(), error=f"no answer within {self._timeout_s}s")
         except Exception as exc:  # any transport failure is an outcome, not a crash
             return Outcome("error", sent_at, time.perf_counter(), error=f"{type(exc).__name__}: {exc}")
         return outcome_from_response(response, sent_at, time.perf_counter())
 
-    def _head_for(self, data_type: str) -> bytes:
-        head = self._heads.get(data_type)
+    def _head_for(self, pool: int, data_type: str) -> bytes:
+        head = self._heads.get((pool, data_type))
         if head is None:
-            path = f"{self._pool.path_prefix}/v1/predict/{quote(data_type, safe='')}"
+            target = self._pools[pool]
+            path = f"{target.path_prefix}/v1/predict/{quote(data_type, safe='')}"
             head = (
                 b"POST %s HTTP/1.1\r\nHost: %s\r\n"
                 b"Content-Type: application/json\r\nAccept: application/json\r\n"
-            ) % (path.encode(), self._pool.host_header)
-            self._heads[data_type] = head
+            ) % (path.encode(), target.host_header)
+            self._heads[(pool, data_type)] = head
         return head
 
 

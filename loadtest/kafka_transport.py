@@ -324,8 +324,3 @@ class KafkaTransport:
             self._side_path.parent.mkdir(parents=True, exist_ok=True)
             self._side_file = open(self._side_path, "ab")  # noqa: SIM115 - closed in close()
         self._side_file.write(orjson.dumps(line, option=orjson.OPT_APPEND_NEWLINE))
-
-
-def ledger_sink(writer) -> LedgerSink:
-    """A sink that writes one-sided lines through a ``loadtest.ledger.LedgerWriter``."""
-    return writer.write_line

@@ -17,6 +17,7 @@ import orjson
 from loadtest.config import RunConfig
 from loadtest.ledger_check import is_official
 from loadtest.live import LiveStats
+from loadtest.schedule import pace, planned_send_count
 from loadtest.stats import latency_summary, per_second_summaries
 
 
@@ -53,8 +54,19 @@ def build_result(config: RunConfig, entries: list[dict], stats: LiveStats,
         "errors_by_status": _count(str(e["status"]) for e in measured if not is_official(e.get("status"))),
         "reasons": _count(str(e["reason"]) for e in responded if e.get("reason")),
         "per_second": per_second_series(entries, started_wall, config.warmup_s),
+        "open_loop": open_loop_pace(config, measured, started_wall) if config.mode == "open" else None,
         "ledger_check": check,
     }
+
+
+def open_loop_pace(config: RunConfig, measured: list[dict], started_wall: float) -> dict:
+    """Achieved against offered rate, and how late requests were handed to the transport."""
+    rate = config.rate
+    total = planned_send_count(rate, config.duration_s, config.max_requests)
+    due = total - min(planned_send_count(rate, config.warmup_s), total)
+    window = (config.warmup_s, max(config.warmup_s, min(config.duration_s, total / rate)))
+    sends = [(e["scheduled_at"] - started_wall, e["sent_at"] - started_wall) for e in measured if "sent_at" in e]
+    return pace(rate, due, window, sends)
 
 
 def _count(keys) -> dict:
@@ -84,8 +96,11 @@ def format_summary(result: dict) -> str:
     def ms(key: str) -> str:
         return "-" if latency[key] is None else f"{latency[key]:.2f}ms"
 
-    return (
+    text = (
         f"sent {totals['sent']}  completed {totals['completed']}  errors {totals['errors']}  "
         f"shed by client {totals['shed_by_client']}  throughput {throughput['completed_per_s']:.1f}/s\n"
         f"latency p50 {ms('p50')}  p90 {ms('p90')}  p99 {ms('p99')}  p99.9 {ms('p99.9')}  max {ms('max')}"
     )
+    if result.get("open_loop"):
+        text += f"\nopen-loop rate {result['open_loop']['verdict']}"
+    return text

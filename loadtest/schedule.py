@@ -48,7 +48,32 @@ def due_count(elapsed_s: float, rate: float, total: int) -> int:
     return min(total, math.floor(round(elapsed_s * rate, 9)) + 1)
 
 
-def schedule_send_times(rate: float, duration_s: float, max_requests: int | None = None) -> list[float]:
-    """The whole schedule as offsets in seconds (handy for tests and plots)."""
-    count = planned_send_count(rate, duration_s, max_requests)
-    return [send_offset(index, rate) for index in range(count)]
+# Was the schedule kept?  An open loop that cannot launch its requests on time (a busy
+# client, a stalled event loop) or sheds them offers less than it claims, so every run
+# says how close it came.
+RATE_HELD_SHARE = 0.95  # the rate was held: at least this share of the offered rate was sent...
+LATE_SEND_P99_MS = 10.0  # ...and 99% of sends left within this long of their due time
+
+
+def pace(rate: float, planned: int, window: tuple[float, float], sends: list[tuple[float, float]]) -> dict:
+    """How well an open loop kept its schedule over the measured window.
+
+    ``sends`` are (due, sent) offsets in seconds of the measured requests that were
+    sent; ``planned`` is how many were due in ``window`` (start, end); requests shed
+    by the client were due but never sent.  Sends that slipped past the window's end
+    stretch it, so falling behind lowers the achieved rate.
+    """
+    from loadtest.stats import percentile  # the report's one percentile definition
+
+    start, end = window
+    lags = sorted(max(sent - due, 0.0) * 1000.0 for due, sent in sends)
+    span = max(end, max((sent for _, sent in sends), default=end)) - start
+    achieved = len(sends) / span if span > 0 else 0.0
+    lag = {"p50": percentile(lags, 50), "p99": percentile(lags, 99), "max": lags[-1] if lags else None}
+    held = achieved >= RATE_HELD_SHARE * rate and (lag["p99"] or 0.0) <= LATE_SEND_P99_MS
+    verdict = (f"{'held' if held else 'NOT HELD'}: {achieved:,.1f} of {rate:,.1f} req/s offered "
+               f"({len(sends)} of {planned} due requests sent)")
+    if lag["p99"] is not None:
+        verdict += f", sends p99 {lag['p99']:.1f} ms late (max {lag['max']:.1f} ms)"
+    return {"offered_per_s": rate, "achieved_per_s": round(achieved, 3), "due": planned, "sent": len(sends),
+            "send_lag_ms": lag, "held": held, "verdict": verdict}

@@ -35,7 +35,7 @@ def say(message: str) -> None:
         pass  # whoever read our output is gone; stopping what we started matters more
 
 
-def run(demo: bool = True, run_dir: str = ".run") -> int:
+def run(demo: bool = True, run_dir: str = ".run", gateways: int = 1, rendezvous: int = 1) -> int:
     logs = Path(run_dir, "logs")
     logs.mkdir(parents=True, exist_ok=True)
     env = os.environ.copy()
@@ -51,8 +51,8 @@ def run(demo: bool = True, run_dir: str = ".run") -> int:
         start_infrastructure(env, group, logs)
         from stack.bootstrap import bootstrap
         bootstrap(env, demo=demo)
-        for name in SERVICES:
-            group.start(name, [sys.executable, "-m", name], service_env(name, env), logs / f"{name}.log")
+        for name, service, service_env_ in instances(env, gateways, rendezvous):
+            group.start(name, [sys.executable, "-m", service], service_env_, logs / f"{name}.log")
             say(f"{name:<14} pid {group.pid(name):<7} log {logs / (name + '.log')}")
         url = f"http://{env.get('GATEWAY_HOST', '127.0.0.1')}:{env.get('GATEWAY_PORT', '8000')}"
         wait_ready(url, group, stopping)
@@ -95,6 +95,27 @@ def start_infrastructure(env: dict, group: ProcessGroup, logs: Path) -> None:
         say(f"redis: using REDIS_URL={without_password(env['REDIS_URL'])}")
     say(f"ray: {'using RAY_ADDRESS=' + env['RAY_ADDRESS'] if env.get('RAY_ADDRESS') else 'local, started by the runner supervisor'}")
     ensure_tokens(env)
+
+
+def instances(env: dict, gateways: int = 1, rendezvous: int = 1) -> list[tuple[str, str, dict]]:
+    """(process name, service module, environment) of every service process, in start order.
+    Extra rendezvous instances join the same consumer group and share the partitions;
+    extra gateways listen on the next ports (GATEWAY_PORT + 1, + 2, ...) and each has its
+    own instance id, so its own reply topic (its return address): a generated one, or
+    GATEWAY_INSTANCE_ID with the instance's number after it."""
+    counts = {"rendezvous": rendezvous, "gateway": gateways}
+    port = int(env.get("GATEWAY_PORT", "8000"))
+    started = []
+    for service in SERVICES:
+        for index in range(counts.get(service, 1)):
+            name = service if index == 0 else f"{service}-{index + 1}"
+            service_env_ = service_env(service, env)
+            if service == "gateway" and index:
+                service_env_ = {**service_env_, "GATEWAY_PORT": str(port + index)}
+                if env.get("GATEWAY_INSTANCE_ID"):
+                    service_env_["GATEWAY_INSTANCE_ID"] = f"{env['GATEWAY_INSTANCE_ID']}-{index + 1}"
+            started.append((name, service, service_env_))
+    return started
 
 
 def ensure_tokens(env: dict) -> None:

@@ -1,7 +1,7 @@
 """The PNGs BENCHMARKS.md shows: latency against offered rate for every system,
 and the platform's throughput and p99 against models per data type and replicas.
 
-matplotlib's object API on the Agg canvas, as ``loadtest.plots`` uses it."""
+matplotlib's object API on the Agg canvas: no display, no global pyplot state."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ from pathlib import Path
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 from loadtest.peers.summary import Point, past_knee
-from loadtest.plots import PLAIN_NUMBERS
+
+PLAIN_NUMBERS = FuncFormatter(lambda value, _position: f"{value:g}")  # "20", not 2x10^1, on log axes
 
 COLOURS = {"platform": "tab:blue", "baseline": "tab:green", "ray-serve": "tab:red"}
 
@@ -38,11 +40,14 @@ def plot_latency_vs_rate(points: list[Point], path: Path, subtitle: str = "") ->
         for p in sweep:
             if past_knee(p) and p.p99:
                 axes.plot([p.rate], [p.p99], "x", color="black", markersize=12, markeredgewidth=2)
+            if p.rate_held is False and p.p99:
+                axes.plot([p.rate], [p.p99], "o", color="grey", markerfacecolor="none", markersize=14)
     if not any(p.mode == "open" and p.p50 and p.p50 > 0 for p in points):
         axes.text(0.5, 0.5, "no open-loop points", transform=axes.transAxes, ha="center")
         figure.savefig(path)
         return path
     axes.plot([], [], "x", color="black", label="past the knee (>5% not official or p99 > 1 s)")
+    axes.plot([], [], "o", color="grey", markerfacecolor="none", label="client did not hold the rate (sent late or too few)")
     axes.set_xscale("log")
     axes.set_yscale("log")
     axes.xaxis.set_major_formatter(PLAIN_NUMBERS)

@@ -103,13 +103,13 @@ def read_manifest(path: Path) -> dict:
 
 
 def descriptors(models: list[TrainedModel], data_type: str, replicas: int = 1,
-                num_cpus: float = Resources().num_cpus) -> list[ModelDescriptor]:
+                num_cpus: float = Resources().num_cpus, version: str = VERSION) -> list[ModelDescriptor]:
     """Descriptors for publishing ``models`` under ``data_type`` to the platform."""
     from stack.demo import descriptor
 
     out = []
     for model in models:
-        d = descriptor(model_name(data_type, model.short), VERSION, model.onnx, model.accuracy, model.role,
+        d = descriptor(model_name(data_type, model.short), version, model.onnx, model.accuracy, model.role,
                        data_type=data_type, description=f"bench: {model.short}")
         out.append(dataclasses.replace(d, resources=Resources(num_cpus=num_cpus, replicas=replicas)))
     return out

@@ -32,9 +32,11 @@ SAMPLE = {"features": [5.1, 3.5, 1.4, 0.2], "record_id": "bench-probe"}
 
 
 class Platform:
-    def __init__(self, log_dir: Path, say=print) -> None:
+    def __init__(self, log_dir: Path, say=print, gateways: int = 1, rendezvous: int = 1) -> None:
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        # `stack up` puts extra gateways on the ports after GATEWAY_PORT.
+        self.urls = [f"http://127.0.0.1:{self.port + index}" for index in range(gateways)]
+        self.url = ",".join(self.urls)  # the load tool takes several gateways in turn
         self.say = say
         self.lines: list[str] = []
         self._seen = threading.Condition()
@@ -43,7 +45,8 @@ class Platform:
         env = child_env(GATEWAY_PORT=str(self.port), ADMIN_TOKEN=secrets.token_urlsafe(24),
                         AUDIT_TOKEN=secrets.token_urlsafe(24))
         self.server = Server("platform", [sys.executable, "-m", "stack", "up", "--no-demo",
-                                          "--run-dir", str(log_dir / "platform-run")],
+                                          "--run-dir", str(log_dir / "platform-run"), "--gateways", str(gateways),
+                                          "--rendezvous", str(rendezvous)],
                              log_dir / "platform.log", env, stdout_pipe=True)
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
@@ -99,12 +102,14 @@ class Platform:
         return self.infra.kafka_bootstrap
 
     # Models ------------------------------------------------------------------------
-    def publish(self, data_type: str, descriptors: list[ModelDescriptor]) -> None:
+    def publish(self, data_type: str, descriptors: list[ModelDescriptor], with_policy: bool = True) -> None:
+        """Publish models (and, unless told not to, the data type's policy), as any publisher does."""
         producer = KafkaProducer(self.infra)
         try:
             for descriptor in descriptors:
                 publish_model(producer, self.infra, descriptor)
-            publish_policy(producer, bench_models.policy(data_type, len(descriptors)))
+            if with_policy:
+                publish_policy(producer, bench_models.policy(data_type, len(descriptors)))
         finally:
             producer.close()
         self.say(f"published {len(descriptors)} model(s) x {descriptors[0].resources.replicas} replica(s) "
@@ -115,8 +120,9 @@ class Platform:
         started = time.monotonic()
         self.wait_status([d.key for d in descriptors], Status.READY, timeout)
         wanted = "first" if len(descriptors) == 1 else "preferred"
-        wait_for_answer(f"{self.url}/v1/predict/{data_type}", SAMPLE, self.server, timeout,
-                        want=lambda r: r.status_code == 200 and r.json().get("reason") == wanted)
+        for url in self.urls:
+            wait_for_answer(f"{url}/v1/predict/{data_type}", SAMPLE, self.server, timeout,
+                            want=lambda r: r.status_code == 200 and r.json().get("reason") == wanted)
         return time.monotonic() - started
 
     def wait_status(self, keys: list[str], status: Status, timeout: float) -> None:

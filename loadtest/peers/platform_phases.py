@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from loadtest.peers import models as bench_models
+from loadtest.peers.hot_swap import run_swap
 from loadtest.peers.platform import Platform
 
 
@@ -23,12 +24,23 @@ class Phase:
     data_type: str
     models: int
     replicas: int = 1
-    mode: str = "closed"  # "closed": one closed loop; "open": the open-loop sweep
+    mode: str = "closed"  # "closed": one closed loop; "open": the open-loop sweep; "swap": the hot swap
     kafka: bool = False  # Kafka-native clients instead of HTTP
+    gateways: int = 1  # `stack up --gateways N --rendezvous N`
+    rendezvous: int = 1
 
     @property
     def name(self) -> str:
-        return f"{self.label}, {'closed loop' if self.mode == 'closed' else 'open-loop sweep'}"
+        return f"{self.label}, {SHAPES[self.mode]}"
+
+    @property
+    def processes(self) -> dict:
+        """The services run more than once, for CPU per process; empty when one of each runs."""
+        return {} if (self.gateways, self.rendezvous) == (1, 1) else {
+            "gateway": self.gateways, "rendezvous": self.rendezvous}
+
+
+SHAPES = {"closed": "closed loop", "open": "open-loop sweep", "swap": "hot swap under load"}
 
 
 MAIN = "3 models, deadline (HTTP)"
@@ -39,6 +51,9 @@ PHASES = (
     Phase("1 model, first (HTTP)", "bench1", 1),
     Phase("5 models x 1 replicas, deadline (HTTP)", "bench5", 5),
     Phase("3 models x 2 replicas, deadline (HTTP)", "bench3r2", 3, replicas=2),
+    Phase("3 models x 4 replicas, deadline (HTTP)", "bench3r4", 3, replicas=4),
+    Phase("3 models, deadline, 2 gateways + 2 rendezvous (HTTP)", "bench3", 3, gateways=2, rendezvous=2),
+    Phase(MAIN, "bench3", 3, mode="swap"),
 )
 
 
@@ -47,7 +62,7 @@ def run_platform(bench, trained: list, log_dir: Path, say=print, phases: tuple[P
     for index, phase in enumerate(phases, 1):
         try:
             run_phase(bench, phase, trained, log_dir / "platform" / f"{index}-{phase.data_type}-{phase.mode}"
-                      f"{'-kafka' if phase.kafka else ''}", say)
+                      f"{'-kafka' if phase.kafka else ''}{'-scaled' if phase.processes else ''}", say)
         except Exception as exc:  # keep what the other phases measure
             say(f"platform phase {phase.name!r} failed: {type(exc).__name__}: {exc}")
             bench.notes.append(f"platform: the phase {phase.name!r} failed: {type(exc).__name__}: "
@@ -58,7 +73,7 @@ def run_phase(bench, phase: Phase, trained: list, log_dir: Path, say=print) -> N
     """One phase on a fresh platform: start it with only this phase's models, measure, stop it."""
     others_busy = bench.wait_quiet()
     started = time.monotonic()
-    platform = Platform(log_dir, say)
+    platform = Platform(log_dir, say, gateways=phase.gateways, rendezvous=phase.rendezvous)
     say(f"platform for {phase.name}: `python -m stack up --no-demo` pid {platform.pid}, gateway on {platform.url}")
     try:
         descriptors = bench_models.descriptors(trained[:phase.models], phase.data_type, replicas=phase.replicas)
@@ -73,7 +88,9 @@ def run_phase(bench, phase: Phase, trained: list, log_dir: Path, say=print) -> N
         bench.warm_up(target, phase.data_type)
         if phase.mode == "closed":
             bench.load("platform", phase.label, target, phase.data_type, known, mode="closed", pids=pids,
-                       models=phase.models, replicas=phase.replicas)
+                       models=phase.models, replicas=phase.replicas, processes=phase.processes)
+        elif phase.mode == "swap":
+            bench.swap = run_swap(bench, platform, phase.data_type, trained, target, say)
         else:
             bench.sweep("platform", phase.label, target, phase.data_type, known)
     finally:

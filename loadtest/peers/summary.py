@@ -1,5 +1,5 @@
-"""The pure parts of the benchmark: a load run's result.json -> one table row,
-knee detection, ratios, CPU attribution by process, and the Markdown tables.
+"""The pure parts of the benchmark: a load run's result.json -> one point, knee
+detection, ratios, CPU attribution by process, and the number formats of the report.
 
 No I/O and no clocks here, so every rule is unit-tested on made-up numbers.
 """
@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import asdict, dataclass, field
+
+from loadtest.schedule import RATE_HELD_SHARE
 
 MAX_ERROR_SHARE = 0.05  # past the knee: more than 5% of requests not answered officially...
 MAX_P99_MS = 1000.0  # ...or a p99 over one second
@@ -44,6 +46,11 @@ class Point:
     idle_cores: float | None = None  # the same system's CPU use, idle, just before this run
     cpu_marginal_ms: float | None = None  # CPU per answer beyond what the idle system burns anyway
     settled: bool | None = None  # False: the system still had a backlog from the point before (see notes)
+    achieved_rate: float | None = None  # open loop: requests the client really sent per second...
+    send_lag_p99: float | None = None  # ...how late (ms) 99% of them left at most...
+    rate_held: bool | None = None  # ...and whether that kept the offered rate (loadtest.schedule.pace)
+    processes: dict = field(default_factory=dict)  # service -> processes, when more than one of each ran
+    cpu_ms_per_process: dict = field(default_factory=dict)  # "gateway (pid 12)" -> CPU ms per answer
     command: str = ""
 
     def to_json(self) -> dict:
@@ -66,13 +73,15 @@ def point_from_result(result: dict, **labels) -> Point:
     not_ok = sum(result.get("errors_by_status", {}).values())
     shed = totals.get("shed_by_client", 0)
     check = result.get("ledger_check", {})
+    pace = result.get("open_loop") or {}
     return Point(
         sent=totals["sent"], measured=measured, ok_per_s=ok_per_s, completed_per_s=completed_per_s,
         p50=latency.get("p50"), p99=latency.get("p99"),
         p999=latency.get("p99.9"), max=latency.get("max"), not_ok=not_ok, shed=shed,
         error_share=error_share(measured, not_ok, shed), errors=dict(result.get("errors_by_status", {})),
         reasons=dict(result.get("reasons", {})), ledger_passed=bool(check.get("passed", True)),
-        ledger_failures=list(check.get("failures", [])), **labels)
+        ledger_failures=list(check.get("failures", [])), achieved_rate=pace.get("achieved_per_s"),
+        send_lag_p99=(pace.get("send_lag_ms") or {}).get("p99"), rate_held=pace.get("held"), **labels)
 
 
 def error_share(measured: int, not_ok: int, shed: int) -> float:
@@ -107,9 +116,15 @@ def knee(points: list[Point]) -> tuple[float | None, float | None]:
 
 
 def should_continue(points: list[Point]) -> bool:
-    """Keep raising the rate while the last open-loop point was within limits."""
+    """Keep raising the rate while the last open-loop point was within limits and the client
+    really sent the rate it offered: past that, higher rates measure the client, not the system.
+    (Late sends alone do not stop the sweep; their latency already counts from the schedule.)"""
     opened = [p for p in points if p.mode == "open"]
-    return not opened or not past_knee(opened[-1])
+    if not opened:
+        return True
+    last = opened[-1]
+    sent_enough = last.achieved_rate is None or last.achieved_rate >= RATE_HELD_SHARE * last.rate
+    return not past_knee(last) and sent_enough
 
 
 def ratio(numerator: float | None, denominator: float | None) -> float | None:
@@ -118,7 +133,7 @@ def ratio(numerator: float | None, denominator: float | None) -> float | None:
     return numerator / denominator
 
 
-# Formatting ----------------------------------------------------------------------------
+# Formatting (the template's filters) ---------------------------------------------------
 def fmt_ms(value: float | None) -> str:
     if value is None:
         return "-"
@@ -144,12 +159,9 @@ def fmt_share(value: float) -> str:
     return "0" if value == 0 else f"{value * 100:.1f}%" if value >= 0.001 else "<0.1%"
 
 
-def fmt_counts(counts: dict, limit: int = 3) -> str:
-    if not counts:
-        return "-"
-    items = sorted(counts.items(), key=lambda kv: -kv[1])
-    text = ", ".join(f"{key} {value}" for key, value in items[:limit])
-    return text + (", ..." if len(items) > limit else "")
+def fmt_two(value: float | None) -> str:
+    """CPU ms and cores: two decimals, "-" when unknown or NaN."""
+    return "-" if value is None or value != value else f"{value:.2f}"
 
 
 def reason_shares(reasons: dict) -> str:
@@ -158,73 +170,6 @@ def reason_shares(reasons: dict) -> str:
         return "-"
     items = sorted(reasons.items(), key=lambda kv: -kv[1])
     return ", ".join(f"{key} {value / total * 100:.0f}%" for key, value in items)
-
-
-def ledger_cell(point: Point) -> str:
-    return "pass" if point.ledger_passed else "FAIL: " + ", ".join(point.ledger_failures)
-
-
-def table(headers: list[str], rows: list[list[str]], align: str | None = None) -> str:
-    """A Markdown table; ``align`` is one letter per column: l, r or c."""
-    align = align or "l" + "r" * (len(headers) - 1)
-    marks = {"l": "---", "r": "---:", "c": ":---:"}
-    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join(marks[a] for a in align) + "|"]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
-BACKLOG_MARK = " (backlogged)"
-
-
-def shown_label(point: Point) -> str:
-    return point.label + (BACKLOG_MARK if point.settled is False else "")
-
-
-def closed_table(points: list[Point]) -> str:
-    rows = [[p.system, shown_label(p), fmt_rate(p.ok_per_s), fmt_ms(p.p50), fmt_ms(p.p99), fmt_ms(p.p999),
-             fmt_share(p.error_share), reason_shares(p.reasons), ledger_cell(p)]
-            for p in points if p.mode == "closed"]
-    return table(["system", "what", "answers/s (official)", "p50 ms", "p99 ms", "p99.9 ms", "not official",
-                  "reasons", "ledger"], rows, "llrrrrrll")
-
-
-def open_table(points: list[Point]) -> str:
-    rows = []
-    for p in sorted((p for p in points if p.mode == "open"), key=lambda p: (p.system, p.rate)):
-        rows.append([p.system + (BACKLOG_MARK if p.settled is False else ""), fmt_rate(p.rate), fmt_rate(p.ok_per_s), fmt_ms(p.p50), fmt_ms(p.p99),
-                     fmt_ms(p.p999), fmt_share(p.error_share), "past the knee" if past_knee(p) else "ok",
-                     reason_shares(p.reasons), ledger_cell(p)])
-    return table(["system", "offered req/s", "answers/s (official)", "p50 ms", "p99 ms", "p99.9 ms",
-                  "not official", "verdict", "reasons", "ledger"], rows, "lrrrrrrlll")
-
-
-def ratio_rows(subject: Point, others: dict[str, Point]) -> list[list[str]]:
-    """Rows of "subject / other" for throughput and latency percentiles, one column per other."""
-    rows = []
-    for title, attr in (("throughput (official answers/s)", "ok_per_s"), ("p50 latency", "p50"),
-                        ("p99 latency", "p99"), ("p99.9 latency", "p999")):
-        rows.append([title, *(fmt_ratio(ratio(getattr(subject, attr), getattr(o, attr))) for o in others.values())])
-    return rows
-
-
-def open_ratio_rows(subject: list[Point], others: dict[str, list[Point]]) -> list[list[str]]:
-    """p50 and p99 ratios at each offered rate every compared system kept within limits."""
-    rows = []
-    mine = {p.rate: p for p in subject if p.mode == "open" and not past_knee(p)}
-    theirs = {name: {p.rate: p for p in pts if p.mode == "open" and not past_knee(p)} for name, pts in others.items()}
-    for rate in sorted(mine):
-        cells = []
-        for name in others:
-            other = theirs[name].get(rate)
-            cells.append("-" if other is None else
-                         f"{fmt_ratio(ratio(mine[rate].p50, other.p50))} / {fmt_ratio(ratio(mine[rate].p99, other.p99))}")
-        rows.append([f"p50 / p99 at {fmt_rate(rate)} req/s", *cells])
-    return rows
-
-
-def knee_ratio_row(subject: list[Point], others: dict[str, list[Point]]) -> list[str]:
-    mine = knee(subject)[0]
-    return ["highest rate within limits", *(fmt_ratio(ratio(mine, knee(pts)[0])) for pts in others.values())]
 
 
 # CPU attribution -----------------------------------------------------------------------
@@ -254,8 +199,10 @@ def classify_process(cmdline: str) -> str:
     return "other"
 
 
-def cpu_by_component(before: dict[int, tuple[str, float]], after: dict[int, tuple[str, float]]) -> dict[str, float]:
-    """CPU seconds used between two snapshots ({pid: (cmdline, cpu seconds)}), per component.
+def cpu_by_component(before: dict[int, tuple[str, float]], after: dict[int, tuple[str, float]],
+                     per_process: tuple[str, ...] = ()) -> dict[str, float]:
+    """CPU seconds used between two snapshots ({pid: (cmdline, cpu seconds)}), per component;
+    the components named in ``per_process`` get one entry per process ("gateway (pid 12)").
 
     A process that appeared in between counts from zero; one that vanished is lost
     (its time went to its parent's children counters, which are not read).
@@ -265,7 +212,8 @@ def cpu_by_component(before: dict[int, tuple[str, float]], after: dict[int, tupl
         start = before.get(pid, (cmdline, 0.0))[1]
         if seconds - start > 0:
             component = classify_process(cmdline)
-            used[component] = used.get(component, 0.0) + seconds - start
+            key = f"{component} (pid {pid})" if component in per_process else component
+            used[key] = used.get(key, 0.0) + seconds - start
     return used
 
 
@@ -280,26 +228,3 @@ def per_request_ms(cpu_seconds: dict[str, float], requests: int) -> dict[str, fl
     if requests <= 0:
         return {}
     return {name: seconds * 1000.0 / requests for name, seconds in sorted(cpu_seconds.items(), key=lambda kv: -kv[1])}
-
-
-def cpu_table(points: list[Point]) -> str:
-    """Components as rows, one column per point that has a CPU breakdown."""
-    measured = [p for p in points if p.cpu_ms_per_request]
-    if not measured:
-        return ""
-    components: list[str] = []
-    for p in measured:
-        components += [c for c in p.cpu_ms_per_request if c not in components]
-    rows = [[c, *(fmt_cpu(p.cpu_ms_per_request.get(c)) for p in measured)] for c in components]
-    rows.append(["**total**", *(f"**{fmt_cpu(sum(p.cpu_ms_per_request.values()))}**" for p in measured)])
-    rows.append(["idle burn of the same system (cores)", *(_cores_cell(p.idle_cores) for p in measured)])
-    rows.append(["total beyond the idle burn", *(fmt_cpu(p.cpu_marginal_ms) for p in measured)])
-    return table(["CPU ms per answered request", *(f"{p.system}: {p.label}" for p in measured)], rows)
-
-
-def fmt_cpu(value: float | None) -> str:
-    return "-" if value is None else f"{value:.2f}"
-
-
-def _cores_cell(value: float | None) -> str:
-    return "-" if value is None else f"{value:.2f}"

@@ -20,7 +20,7 @@ from common import codec, topics
 from common.domain import Answer, ModelRef, Output, Reason
 from common.kafka import KafkaProducer, assign_all, consumer_config, ensure_topics, fetch_batch
 from loadtest.config import RunConfig
-from loadtest.kafka_transport import KafkaTransport, ledger_sink
+from loadtest.kafka_transport import KafkaTransport
 from loadtest.ledger import LedgerWriter, read_ledger
 from loadtest.ledger_check import check_entries
 from loadtest.live import LiveStats
@@ -127,7 +127,7 @@ def test_unexpected_timeout_and_silence_reach_the_ledger(infra, unique, tmp_path
     with FakePlatform(infra, data_type, lambda i, r: actions.get(i, "answer")) as platform:
         transport = KafkaTransport(config)
         ledger = LedgerWriter(ledger_path, time.time() - time.perf_counter())
-        transport.bind_ledger(ledger_sink(ledger))
+        transport.bind_ledger(ledger.write_line)
         try:
             asyncio.run(drive(transport, ledger))
         finally:

@@ -5,7 +5,7 @@ import asyncio
 import pytest
 
 from loadtest.config import RunConfig
-from loadtest.fake_server import FakeServer
+from tests.fake_server import FakeServer
 from loadtest.http_transport import HttpTransport, outcome_from_response
 from loadtest.http_wire import ConnectionPool, HttpResponse
 from loadtest.transport import Record, Transport, load_transport
@@ -156,3 +156,23 @@ def test_unknown_transport_lists_the_valid_ones():
 def test_base_url_must_be_http():
     with pytest.raises(ValueError, match="base URL"):
         HttpTransport(RunConfig(base_url="ftp://example"))
+
+
+def test_several_gateways_are_taken_in_turn():
+    first, second = FakeServer().start(), FakeServer().start()
+
+    async def scenario():
+        transport = HttpTransport(RunConfig(base_url=f"{first.base_url},{second.base_url}", connections=2))
+        try:
+            return [await transport.send(Record(f"c{i}", "iris", [1.0, 2.0, 3.0, 4.0])) for i in range(5)]
+        finally:
+            await transport.close()
+
+    try:
+        outcomes = asyncio.run(scenario())
+    finally:
+        first.stop()
+        second.stop()
+    assert [o.status for o in outcomes] == [200] * 5
+    assert (first.received, second.received) == (3, 2)
+    assert first.idempotency_keys == [b"c0", b"c2", b"c4"] and second.idempotency_keys == [b"c1", b"c3"]

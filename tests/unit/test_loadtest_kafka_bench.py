@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from loadtest.peers import markdown
-from loadtest.peers.summary import (Point, classify_process, closed_table, cpu_by_component, error_share,
-                                    fmt_ms, fmt_ratio, fmt_share, knee, open_ratio_rows, open_table, past_knee,
-                                    per_request_ms, point_from_result, ratio, ratio_rows, should_continue, table)
+from loadtest.peers.summary import (Point, classify_process, cpu_by_component, error_share, fmt_ms, fmt_ratio,
+                                    fmt_share, knee, past_knee, per_request_ms, point_from_result, ratio,
+                                    should_continue)
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -52,6 +52,18 @@ def test_open_loop_throughput_counts_over_the_sending_window_not_the_drain():
     assert closed.ok_per_s == 50.0  # closed loops keep the report's figure
 
 
+def test_an_open_point_keeps_whether_its_rate_was_held():
+    raw = result(mode="open")
+    raw["open_loop"] = {"achieved_per_s": 870.5, "send_lag_ms": {"p50": 1.0, "p99": 42.0, "max": 80.0},
+                        "held": False}
+    p = point_from_result(raw, system="platform", label="3 models", mode="open", rate=1000)
+    assert (p.achieved_rate, p.send_lag_p99, p.rate_held) == (870.5, 42.0, False)
+    text = markdown.render({**sample_run(), "points": [p.to_json()]})
+    assert "| platform | 1,000 | 870 | 100 |" in text and "rate not held (sends p99 42.0 ms late)" in text
+    closed = point_from_result(result(), system="platform", label="3 models", mode="closed")
+    assert (closed.achieved_rate, closed.rate_held) == (None, None)
+
+
 def test_shed_requests_count_as_failures():
     assert error_share(measured=90, not_ok=0, shed=10) == pytest.approx(0.1)
     assert error_share(measured=0, not_ok=0, shed=0) == 0.0
@@ -88,6 +100,12 @@ def test_sweep_continues_only_while_the_last_point_is_good():
     assert should_continue([])
     assert should_continue([point(rate=100)])
     assert not should_continue([point(rate=100), point(rate=300, p99=2000)])
+    late_but_sent = point(rate=300)
+    late_but_sent.rate_held, late_but_sent.achieved_rate = False, 290.0  # sends late, yet 97% of the rate
+    assert should_continue([point(rate=100), late_but_sent])
+    client_fell_behind = point(rate=300)
+    client_fell_behind.rate_held, client_fell_behind.achieved_rate = False, 270.0
+    assert not should_continue([point(rate=100), client_fell_behind])
 
 
 # Ratios and formatting -----------------------------------------------------------------
@@ -99,32 +117,25 @@ def test_ratio_and_its_formatting():
     assert [fmt_share(v) for v in (0, 0.0004, 0.0123)] == ["0", "<0.1%", "1.2%"]
 
 
-def test_ratio_rows_divide_the_platform_by_each_peer():
-    platform = point(mode="closed", ok_per_s=100, p50=20, p99=80, p999=100)
-    peers = {"baseline": point(system="baseline", mode="closed", ok_per_s=1000, p50=2, p99=8, p999=10),
-             "ray-serve": point(system="ray-serve", mode="closed", ok_per_s=50, p50=40, p99=160, p999=0)}
-    rows = ratio_rows(platform, peers)
+def test_the_comparison_divides_the_platform_by_each_peer():
+    main = point(mode="closed", ok_per_s=100, p50=20, p99=80, p999=100)
+    points = [main, point(system="baseline", mode="closed", ok_per_s=1000, p50=2, p99=8, p999=10),
+              point(system="ray-serve", mode="closed", ok_per_s=50, p50=40, p99=160, p999=0)]
+    rows = markdown.comparison(main, points, [])["rows"]
     assert rows[0] == ["throughput (official answers/s)", "0.10x", "2.0x"]
     assert rows[1] == ["p50 latency", "10x", "0.50x"]
     assert rows[3] == ["p99.9 latency", "10x", "-"]  # a zero denominator has no ratio
 
 
 def test_open_ratios_only_at_rates_both_kept_within_limits():
-    mine = [point(rate=100, p50=10, p99=40), point(rate=300, p50=30, p99=90), point(rate=1000, p99=5000)]
-    theirs = {"baseline": [point(system="baseline", rate=100, p50=2, p99=4), point(system="baseline", rate=1000)],
-              "ray-serve": [point(system="ray-serve", rate=100, p99=3000)]}
-    rows = open_ratio_rows(mine, theirs)
-    assert rows == [["p50 / p99 at 100 req/s", "5.0x / 10x", "-"], ["p50 / p99 at 300 req/s", "-", "-"]]
-
-
-def test_tables_are_markdown():
-    text = table(["a", "b"], [["x", "1"]])
-    assert text.splitlines() == ["| a | b |", "|---|---:|", "| x | 1 |"]
-    closed = closed_table([point(mode="closed", reasons={"preferred": 3, "backstop": 1}, passed=False)])
-    assert "| platform | 3 models | 100 |" in closed and "preferred 75%, backstop 25%" in closed
-    assert "FAIL: lost" in closed
-    opened = open_table([point(rate=300, p99=2000), point(rate=100)])
-    assert opened.index("| 100 |") < opened.index("| 300 |") and "past the knee" in opened
+    main = point(mode="closed")
+    closed = [main, point(system="baseline", mode="closed"), point(system="ray-serve", mode="closed")]
+    opened = [point(rate=100, p50=10, p99=40), point(rate=300, p50=30, p99=90), point(rate=1000, p99=5000),
+              point(system="baseline", rate=100, p50=2, p99=4), point(system="baseline", rate=1000),
+              point(system="ray-serve", rate=100, p99=3000)]
+    rows = markdown.comparison(main, closed, opened)["rows"]
+    assert rows[4:] == [["highest rate within limits", "0.30x", "-"],
+                        ["p50 / p99 at 100 req/s", "5.0x / 10x", "-"], ["p50 / p99 at 300 req/s", "-", "-"]]
 
 
 # CPU attribution -----------------------------------------------------------------------
@@ -149,6 +160,13 @@ def test_tables_are_markdown():
 ])
 def test_processes_are_attributed_to_components(cmdline, component):
     assert classify_process(cmdline) == component
+
+
+def test_gateways_and_rendezvous_can_be_counted_per_process():
+    before = {1: ("python -m gateway", 1.0), 2: ("python -m gateway", 1.0), 3: ("ray::RunnerReplica", 1.0)}
+    after = {1: ("python -m gateway", 2.0), 2: ("python -m gateway", 1.5), 3: ("ray::RunnerReplica", 1.25)}
+    assert cpu_by_component(before, after, per_process=("gateway",)) == {
+        "gateway (pid 1)": 1.0, "gateway (pid 2)": 0.5, "runner replicas (Ray actors)": 0.25}
 
 
 def test_cpu_between_snapshots_per_component_and_per_request():
@@ -217,13 +235,16 @@ def test_the_document_has_every_section_and_the_ratios():
     assert "| highest rate within limits | 0.33x | - |" in text  # 100 against 300; Ray Serve had none
     assert "**platform**: within limits up to 100 req/s, past them at 300 req/s." in text
     assert "**ray-serve**: over the limits at every rate tried, past them at 100 req/s." in text
-    assert "From 1 to 5 models per data type, official answers went from 400 to 100 per second" in text
+    assert "From 1 to 5 models per data type, official answers went from 400 to 100 per second (0.25x)" in text
     assert "not monotone" not in text
     assert "1 model 3.0 ms, 3 models 5.0 ms, 5 models 7.0 ms; a straight line through them is 2.0 ms plus 1.0 ms" \
         " per model." in text
     assert "Idle, just before each point, the platform burned 0.50 cores (1 model x 1), 0.60 cores (3 models x 1)" \
         ", 0.80 cores (5 models x 1), 0.90 cores (3 models x 2)." in text
-    assert "A second runner replica per model (3 models) gave 150 official answers/s against 200 with one" in text
+    assert "With 3 models, 1, 2 runner replicas per model gave 200, 150 official answers/s, p99 120, 200 ms." in text
+    assert "More replicas did not raise throughput (0.75x with 2 against one)" in text
+    assert "| platform | 300 | - | 100 | 5.00 | 3,000 | 30.0 | 0 | past the knee | preferred 100% | pass |" in text
+    assert "| platform | 3 models, deadline (HTTP) | 200 | 40.0 | 120 | 150 | 0 | preferred 100% | pass |" in text
     assert "overloaded" not in text and "(backlogged)" not in text
     assert "| 5 | 1 | 5 models x 1 replicas | 100 | 80.0 | 300 | 30.0 | 0.0% | - | 7.00 | 0.80 |" in text
     assert "8.00 ms of CPU in all" in text and "8.0x the CPU per answer" in text
@@ -268,3 +289,29 @@ def test_overloaded_and_backlogged_points_are_marked_and_left_out_of_the_fit():
     assert "At 1 model x 1 replica, 5 models x 1 replica the platform was overloaded" in text
     assert "Fewer than two points of the curve were measured without overload" in text
     assert "straight line" not in text
+
+
+def test_the_hot_swap_and_the_scaled_out_platform_have_their_sections():
+    run = sample_run()
+    scaled = point_from_result(result(ok_per_s=300, p99=90), system="platform", mode="closed", models=3,
+                               replicas=1, label="3 models, deadline, 2 gateways + 2 rendezvous (HTTP)",
+                               processes={"gateway": 2, "rendezvous": 2}).to_json()
+    scaled["cpu_ms_per_process"] = {"gateway (pid 7)": 1.25, "gateway (pid 8)": 1.0, "broker (Kafka)": 3.0}
+    run["points"].append(scaled)
+    window = {"seconds": 5.0, "count": 500, "p50": 5.0, "not_official": 0}
+    run["swap"] = {"rate": 100, "data_type": "bench3", "model": "bench3-forest", "before_s": 5, "ready_after_s": 2.5,
+                   "windows": {"before": {**window, "p99": 10.0}, "during": {**window, "p99": 25.0},
+                               "after": {**window, "p99": 11.0}},
+                   "ratio": 2.5, "versions": {"bench3-forest:1": 900, "bench3-forest:2": 400},
+                   "ledger_passed": True, "ledger_failures": []}
+    text = markdown.render(run)
+    assert "| during | 5.0 | 500 | 5.00 | 25.0 | 0 |" in text
+    assert "**2.5x** (the goal is at most 2x: not met)" in text and "bench3-forest:2 400" in text
+    assert "compares two overloads" not in text
+    run["swap"]["overloaded_before"] = True
+    assert "compares two overloads" in markdown.render(run)
+    assert "`stack up --gateways 2 --rendezvous 2`" in text
+    assert "300 official answers/s, p99 90.0 ms, against 200/s and p99 120 ms with one of each (1.5x" in text
+    assert "| gateway (pid 7) | 1.25 |" in text and "| **total** | **5.25** |" in text
+    # the scaled-out point is not a point of the cost curve
+    assert "| 3 | 1 | 3 models, deadline, 2 gateways" not in text

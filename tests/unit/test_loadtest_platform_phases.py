@@ -19,8 +19,8 @@ class FakePlatform:
     events: list[str] = []
     fail_on: str | None = None
 
-    def __init__(self, log_dir, say=print) -> None:
-        self.log_dir, self.pid = log_dir, 1000 + len(self.started)
+    def __init__(self, log_dir, say=print, gateways=1, rendezvous=1) -> None:
+        self.log_dir, self.pid, self.gateways, self.rendezvous = log_dir, 1000 + len(self.started), gateways, rendezvous
         self.url, self.bootstrap = f"http://127.0.0.1:{self.pid}", f"127.0.0.1:{self.pid + 1}"
         self.models: list = []
         FakePlatform.started.append(self)
@@ -51,8 +51,9 @@ class RecordingBench(bench_module.Bench):
     def idle_cpu(self, pids):
         return {"broker (Kafka)": 0.1}
 
-    def load(self, system, label, target, data_type, known, *, mode, pids=None, models=None, replicas=None, **kw):
-        self.runs.append(("closed", label, tuple(target), data_type, pids[0], models, replicas))
+    def load(self, system, label, target, data_type, known, *, mode, pids=None, models=None, replicas=None,
+             processes=None):
+        self.runs.append(("closed", label, tuple(target), data_type, pids[0], models, replicas, processes))
 
     def sweep(self, system, label, target, data_type, known):
         self.runs.append(("open", label, tuple(target), data_type))
@@ -65,6 +66,12 @@ class RecordingBench(bench_module.Bench):
 def fresh(monkeypatch, tmp_path):
     FakePlatform.started, FakePlatform.events, FakePlatform.fail_on = [], [], None
     monkeypatch.setattr(platform_phases, "Platform", FakePlatform)
+
+    def swap(bench, platform, data_type, trained, target, say):
+        bench.runs.append(("swap", "hot swap", tuple(target), data_type, platform.pid))
+        return {"ratio": 1.5}
+
+    monkeypatch.setattr(platform_phases, "run_swap", swap)
     monkeypatch.setattr(bench_models, "descriptors",
                         lambda trained, data_type, replicas=1: [f"{data_type}/{m}x{replicas}" for m in trained])
     return RecordingBench(tmp_path)
@@ -73,16 +80,25 @@ def fresh(monkeypatch, tmp_path):
 def test_every_phase_gets_its_own_platform_started_after_the_last_one_stopped(fresh, tmp_path):
     run_platform(fresh, ["a", "b", "c", "d", "e"], tmp_path / "logs", say=lambda _: None)
     started = FakePlatform.started
-    assert len(started) == len(PHASES) == 6
-    assert len({p.log_dir for p in started}) == 6  # own run folder: own broker storage, Redis and Ray
+    assert len(started) == len(PHASES) == 9
+    assert len({p.log_dir for p in started}) == 9  # own run folder: own broker storage, Redis and Ray
     assert FakePlatform.events == [e for p in started for e in (f"start {p.pid}", f"stop {p.pid}")]
     # each publishes only what its phase measures
     assert [p.models for p in started] == [[(ph.data_type, [f"{ph.data_type}/{m}x{ph.replicas}"
                                                              for m in "abcde"[:ph.models]])] for ph in PHASES]
-    assert [r[0] for r in fresh.runs] == ["closed", "closed", "open", "closed", "closed", "closed"]
+    assert [r[0] for r in fresh.runs] == ["closed", "closed", "open", "closed", "closed", "closed", "closed",
+                                          "closed", "swap"]
     assert fresh.runs[0][2] == ("--base-url", started[0].url) and fresh.runs[0][4] == started[0].pid
     assert fresh.runs[1][2] == ("--transport", "kafka", "--bootstrap", started[1].bootstrap)
-    assert fresh.runs[5][3:] == ("bench3r2", started[5].pid, 3, 2)
+    assert fresh.runs[5][3:] == ("bench3r2", started[5].pid, 3, 2, {})
+    assert fresh.runs[6][3:] == ("bench3r4", started[6].pid, 3, 4, {})
+    # the scale-out phase: its own platform with two gateways and two rendezvous, CPU counted per process
+    assert (started[7].gateways, started[7].rendezvous) == (2, 2) and fresh.runs[7][2] == ("--base-url", started[7].url)
+    assert fresh.runs[7][7] == {"gateway": 2, "rendezvous": 2}
+    assert all((p.gateways, p.rendezvous) == (1, 1) for i, p in enumerate(started) if i != 7)
+    # the hot swap runs on a fresh bench3 and its windows are kept for the report
+    assert fresh.runs[8] == ("swap", "hot swap", ("--base-url", started[8].url), "bench3", started[8].pid)
+    assert fresh.swap == {"ratio": 1.5}
     record = fresh.systems["platform"]
     assert [ph["phase"] for ph in record["phases"]] == [ph.name for ph in PHASES]
     assert record["startup_s"] == record["phases"][0]["startup_s"] and record["others_busy_cores"] == 0.25

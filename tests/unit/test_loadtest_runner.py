@@ -10,7 +10,7 @@ from loadtest.config import RunConfig
 from loadtest.ledger import LedgerWriter, read_ledger
 from loadtest.live import LiveStats
 from loadtest.runner import LoadRunner
-from loadtest.transport import Outcome, Transport
+from loadtest.transport import Outcome
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -57,10 +57,6 @@ async def answer_now(index):
     pass
 
 
-def test_scripted_transport_satisfies_the_protocol():
-    assert isinstance(ScriptedTransport(answer_now), Transport)
-
-
 def test_open_loop_counts_latency_from_the_schedule_through_a_stall(tmp_path):
     async def first_call_blocks_the_loop(index):
         if index == 0:
@@ -95,7 +91,9 @@ def test_closed_loop_keeps_concurrency_and_request_budget(tmp_path):
     _, stats, entries, _ = run(tmp_path, transport, mode="closed", concurrency=3, duration_s=5, max_requests=20)
     assert stats.sent == 20 and len(entries) == 20
     assert transport.peak_in_flight == 3
-    assert all(e["scheduled_at"] == e["sent_at"] or e["latency_ms"] >= e["service_ms"] for e in entries)
+    # A closed loop has no schedule: latency counts from the send, so it is the service time
+    # (an open loop's schedule lag would show as latency well above it).
+    assert all(abs(e["latency_ms"] - e["service_ms"]) < 5.0 for e in entries)
 
 
 def test_warmup_requests_are_flagged(tmp_path):

@@ -2,9 +2,14 @@
 
 import pytest
 
-from loadtest.schedule import due_count, planned_send_count, schedule_send_times, send_offset
+from loadtest.schedule import LATE_SEND_P99_MS, due_count, pace, planned_send_count, send_offset
 
 pytestmark = pytest.mark.timeout(30)
+
+
+def schedule_send_times(rate, duration_s, max_requests=None):
+    """The whole schedule as offsets in seconds."""
+    return [send_offset(index, rate) for index in range(planned_send_count(rate, duration_s, max_requests))]
 
 
 def test_schedule_is_evenly_spaced_and_stops_before_duration():
@@ -48,3 +53,41 @@ def test_send_offset_and_due_count_agree():
 def test_non_positive_rate_is_rejected():
     with pytest.raises(ValueError):
         planned_send_count(rate=0, duration_s=1)
+
+
+# Was the schedule kept? ----------------------------------------------------------------
+def on_time(rate, start, end, lag_s=0.0):
+    return [(due, due + lag_s) for due in schedule_send_times(rate, end)[int(start * rate):]]
+
+
+def test_a_kept_schedule_is_held():
+    result = pace(100, 100, (0.0, 1.0), on_time(100, 0.0, 1.0, lag_s=0.001))
+    assert result["held"] and result["achieved_per_s"] == pytest.approx(100.0)
+    assert result["send_lag_ms"]["p99"] == pytest.approx(1.0)
+    assert result["verdict"].startswith("held: 100.0 of 100.0 req/s offered (100 of 100 due requests sent)")
+
+
+def test_shed_requests_lower_the_achieved_rate():
+    sends = on_time(100, 0.0, 1.0)[:80]  # 20 were due but shed by the client
+    result = pace(100, 100, (0.0, 1.0), sends)
+    assert not result["held"] and result["achieved_per_s"] == pytest.approx(80.0)
+    assert result["verdict"].startswith("NOT HELD: 80.0 of 100.0 req/s offered (80 of 100 due")
+
+
+def test_late_sends_stretch_the_window_and_fail_the_verdict():
+    # A client that falls further behind with every send: the last leaves 0.5 s late.
+    sends = [(due, due * 1.5) for due, _ in on_time(100, 0.0, 1.0)]
+    result = pace(100, 100, (0.0, 1.0), sends)
+    assert result["achieved_per_s"] == pytest.approx(100 / 1.485, rel=0.01)
+    assert result["send_lag_ms"]["max"] == pytest.approx(495.0)
+    assert not result["held"] and "ms late" in result["verdict"]
+
+
+def test_a_steady_small_lag_within_the_limit_is_held_but_a_larger_one_is_not():
+    assert pace(100, 100, (0.0, 1.0), on_time(100, 0.0, 1.0, lag_s=LATE_SEND_P99_MS / 1000 * 0.9))["held"]
+    assert not pace(100, 100, (0.0, 1.0), on_time(100, 0.0, 1.0, lag_s=LATE_SEND_P99_MS / 1000 * 1.5))["held"]
+
+
+def test_no_sends_at_all():
+    result = pace(100, 100, (0.0, 1.0), [])
+    assert not result["held"] and result["achieved_per_s"] == 0.0 and result["send_lag_ms"]["p99"] is None

@@ -1,11 +1,11 @@
-"""A canned-answer predict server, to test and benchmark the load generator.
+"""A canned-answer predict server, to test the load tool without a platform.
 
 It speaks just enough HTTP/1.1 (keep-alive, Content-Length bodies) to answer
 ``POST /v1/predict/<data_type>`` with a fresh ``request_id`` each time, and 404
 anything else.  Run it in a background thread (``FakeServer().start()``), or as
 its own process so it does not share the client's CPU::
 
-    python -m loadtest.fake_server --port 8000
+    python -m tests.fake_server --port 8000
 """
 
 from __future__ import annotations

@@ -1,0 +1,30 @@
+"""`stack up --gateways N --rendezvous N`: which processes it starts, and with what."""
+import pytest
+
+from stack.up import instances
+
+pytestmark = pytest.mark.timeout(10)
+
+
+def test_one_of_each_service_by_default():
+    started = instances({"GATEWAY_PORT": "8100"})
+    assert [(name, module) for name, module, _ in started] == [
+        ("registry", "registry"), ("rendezvous", "rendezvous"), ("model_runners", "model_runners"),
+        ("gateway", "gateway")]
+
+
+def test_extra_gateways_get_the_next_ports_and_their_own_return_address():
+    env = {"GATEWAY_PORT": "8100", "GATEWAY_INSTANCE_ID": "edge", "ADMIN_TOKEN": "t"}
+    started = {name: (module, child) for name, module, child in instances(env, gateways=3, rendezvous=2)}
+    assert [n for n in started if n.startswith(("gateway", "rendezvous"))] == [
+        "rendezvous", "rendezvous-2", "gateway", "gateway-2", "gateway-3"]
+    assert [started[n][1]["GATEWAY_PORT"] for n in ("gateway", "gateway-2", "gateway-3")] == ["8100", "8101", "8102"]
+    assert [started[n][1]["GATEWAY_INSTANCE_ID"] for n in ("gateway", "gateway-2", "gateway-3")] == [
+        "edge", "edge-2", "edge-3"]
+    assert started["rendezvous-2"][0] == "rendezvous" and "ADMIN_TOKEN" not in started["rendezvous-2"][1]
+    assert env["GATEWAY_PORT"] == "8100"  # the launcher's own environment is left alone
+
+
+def test_without_a_chosen_instance_id_each_gateway_generates_its_own():
+    started = {name: child for name, _, child in instances({"GATEWAY_PORT": "8100"}, gateways=2)}
+    assert "GATEWAY_INSTANCE_ID" not in started["gateway"] and "GATEWAY_INSTANCE_ID" not in started["gateway-2"]
