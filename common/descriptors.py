@@ -7,7 +7,15 @@ from dataclasses import dataclass, field
 
 from common.domain import ModelRef, Role
 
-FORMATS = ("onnx", "pmml", "tensorflow")
+# The runtime registry: each model format and the runtime class that loads it, by import
+# path (common.plugins). It lives here, as plain strings, so that the publishing side
+# (admin API, CLI) can check a format without importing a runner or its libraries.
+RUNTIMES: dict[str, str] = {
+    "onnx": "model_runners.runtimes.onnx:OnnxRuntime",
+    "pmml": "model_runners.runtimes.pmml:PmmlRuntime",
+    "tensorflow": "model_runners.runtimes.tensorflow:TensorflowRuntime",
+}
+FORMATS = tuple(RUNTIMES)
 
 
 class Status(str, enum.Enum):

@@ -5,19 +5,15 @@ from __future__ import annotations
 import orjson
 import redis
 
+from common.stats import percentile
+
 COUNTERS = ("count", "wins", "late", "errors", "compared", "agreed")
-
-
-def percentile(sorted_values: list[float], q: float) -> float | None:
-    if not sorted_values:
-        return None
-    return sorted_values[min(len(sorted_values) - 1, int(q * len(sorted_values)))]
 
 
 def latency_summary(values: list[float]) -> dict:
     values = sorted(values)
     return {"min": values[0] if values else None, "mean": round(sum(values) / len(values), 3) if values else None,
-            "max": values[-1] if values else None, "p50": percentile(values, 0.5), "p99": percentile(values, 0.99),
+            "max": values[-1] if values else None, "p50": percentile(values, 50), "p99": percentile(values, 99),
             "window": len(values)}
 
 
