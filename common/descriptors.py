@@ -18,7 +18,9 @@ RUNTIMES: dict[str, str] = {
 FORMATS = tuple(RUNTIMES)
 
 
-class Status(str, enum.Enum):
+class ModelState(str, enum.Enum):
+    """Where a model version is in its life on the runners (what ModelStatus reports)."""
+
     LOADING = "loading"
     READY = "ready"
     FAILED = "failed"
@@ -70,7 +72,7 @@ class ModelDescriptor:
 class ModelStatus:
     model: ModelRef
     data_type: str
-    status: Status
+    status: ModelState
     reason: str = ""
     replicas_ready: int = 0
     at_us: int = 0

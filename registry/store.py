@@ -6,7 +6,7 @@ from __future__ import annotations
 import orjson
 import redis
 
-from common.descriptors import DataTypePolicy, ModelDescriptor, ModelStatus, Status
+from common.descriptors import DataTypePolicy, ModelDescriptor, ModelStatus, ModelState
 from common.domain import Role
 
 MODELS = "rv:models"               # hash "<name>:<version>" -> JSON summary
@@ -42,11 +42,11 @@ class RegistryStore:
     def apply_descriptor(self, d: ModelDescriptor, raw: bytes = b"") -> None:
         if raw:  # kept so that a role change can republish the very same model
             self._redis.set(DESCRIPTOR.format(d.key), raw)
-        current = self._get(d.key) or {"status": Status.LOADING.value, "reason": ""}
+        current = self._get(d.key) or {"status": ModelState.LOADING.value, "reason": ""}
         previous_role = current.get("role")
         record = {**current, **summary(d)}
         if d.role is Role.RETIRED:
-            record["status"] = Status.RETIRED.value
+            record["status"] = ModelState.RETIRED.value
         self._put(d.key, record)
         event = "published" if previous_role is None else (
             f"role {previous_role} -> {d.role.value}" if previous_role != d.role.value else "republished")
@@ -55,7 +55,7 @@ class RegistryStore:
     def apply_status(self, s: ModelStatus) -> None:
         key = str(s.model)
         record = self._get(key) or {"name": s.model.name, "version": s.model.version, "data_type": s.data_type}
-        if record.get("role") == Role.RETIRED.value and s.status is not Status.RETIRED:
+        if record.get("role") == Role.RETIRED.value and s.status is not ModelState.RETIRED:
             return  # a late status from a replica of a retired version
         record.update(status=s.status.value, reason=s.reason, replicas_ready=s.replicas_ready)
         self._put(key, record)
@@ -106,6 +106,6 @@ def data_types(models: list[dict]) -> dict[str, bool]:
     for m in models:
         if m.get("role") == Role.RETIRED.value or "data_type" not in m:
             continue
-        ready = m.get("status") == Status.READY.value and m.get("role") != Role.WARM.value
+        ready = m.get("status") == ModelState.READY.value and m.get("role") != Role.WARM.value
         out[m["data_type"]] = out.get(m["data_type"], False) or ready
     return out
