@@ -12,9 +12,9 @@ from common.clock import now_us
 from common.descriptors import DataTypePolicy
 from common.errors import NotFound, PlatformError
 from common.policies import REGISTRY, build_policy
+from common.publishing import publish_policy
 from common.topics import valid_data_type
 from gateway.admin import AUTH_RESPONSES, require_admin
-from registry.publisher import publish_policy
 
 router = APIRouter(tags=["policies"])
 

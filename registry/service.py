@@ -1,6 +1,7 @@
 """The registry service:
-- materializes the models, model-status and policies topics into Redis (store.py);
-  replaying those topics from the start rebuilds that view;
+- materializes the models, model-status and policies topics into Redis (store.py):
+  each start replays them into a new generation, which readers see only once it is
+  complete;
 - writes the audit store and serving stats from the decisions and late-scores
   topics (audit.py), in a consumer group, idempotently."""
 from __future__ import annotations
@@ -21,6 +22,7 @@ from registry.settings import RegistrySettings
 from registry.store import RegistryStore
 
 log = logging.getLogger(__name__)
+STATE_CATCH_UP_S = 60
 
 STATE_DECODERS = {topics.MODELS: codec.decode_descriptor, topics.MODEL_STATUS: codec.decode_status,
                   topics.POLICIES: codec.decode_policy}
@@ -59,8 +61,10 @@ class RegistryService:
             self.audit.record_late(late)
 
     def run(self) -> None:
-        self.store.reset()
         self._follower.start()
+        if not self._follower.wait_caught_up(STATE_CATCH_UP_S):
+            log.warning("state topics not caught up after %d s; publishing what was read", STATE_CATCH_UP_S)
+        self.store.publish()  # readers move from the previous generation to this one
         audit_thread = threading.Thread(target=self._audit_loop.run, name="audit", daemon=True)
         audit_thread.start()
         self._stop.wait()

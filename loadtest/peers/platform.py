@@ -1,6 +1,6 @@
 """This platform as the benchmark runs it: ``python -m stack up --no-demo`` on the
 embedded default (its own Apache Kafka broker, Valkey and local Ray, all under its
-own run folder), with the bench's models published through ``registry.publisher``
+own run folder), with the bench's models published through ``common.publishing``
 the way any publisher does.
 
 ``stack up`` only says READY once every data type has a ready model, so the
@@ -26,7 +26,7 @@ from common.kafka import KafkaProducer, assign_all, consumer_config
 from common.settings import InfraSettings
 from loadtest.peers import models as bench_models
 from loadtest.peers.procs import Server, child_env, free_port, wait_for_answer
-from registry.publisher import publish_model, publish_policy
+from common.publishing import publish_model, publish_policy
 
 SAMPLE = {"features": [5.1, 3.5, 1.4, 0.2], "record_id": "bench-probe"}
 

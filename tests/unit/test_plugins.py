@@ -10,7 +10,7 @@ from common.policies.base import PolicyError
 from common.stats import percentile
 from model_runners.runtimes import create_runtime
 from model_runners.runtimes.base import ModelLoadError
-from registry.descriptor_input import DescriptorInput
+from common.descriptor_input import DescriptorInput
 from stack import models_cli
 
 pytestmark = pytest.mark.timeout(60)
