@@ -9,7 +9,7 @@ from typing import Callable, Mapping
 
 from confluent_kafka import Consumer
 
-from common.kafka import Decoder, KafkaProducer, Record, assign_all, consumer_config, end_offsets
+from common.kafka import Consumed, Decoder, KafkaProducer, assign_all, consumer_config, end_offsets
 from common.settings import InfraSettings
 from common.stream import ConsumerLoop, DeadLetters
 
@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 class StateFollower:
     def __init__(self, infra: InfraSettings, decoders: Mapping[str, Decoder],
-                 on_record: Callable[[Record], None], producer: KafkaProducer, name: str):
+                 on_record: Callable[[Consumed], None], producer: KafkaProducer, name: str):
         self._infra = infra
         self._decoders = dict(decoders)
         self._on_record = on_record
@@ -53,7 +53,7 @@ class StateFollower:
         if self._thread is not None:
             self._thread.join(timeout=5)
 
-    def _handle(self, records: list[Record]) -> None:
+    def _handle(self, records: list[Consumed]) -> None:
         for record in records:
             try:
                 self._on_record(record)

@@ -190,7 +190,7 @@ def end_offsets(consumer: Consumer, assignment: list[TopicPartition], timeout: f
 
 
 @dataclass(frozen=True, slots=True)
-class Record:
+class Consumed:
     """A decoded message and where it came from (raw kept for dead-lettering)."""
 
     topic: str
@@ -202,4 +202,4 @@ class Record:
 
 
 Decoder = Callable[[bytes], Any]
-BatchHandler = Callable[[list[Record]], None]
+BatchHandler = Callable[[list[Consumed]], None]

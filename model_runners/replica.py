@@ -10,7 +10,7 @@ from confluent_kafka import Consumer
 
 from common import codec, topics
 from common.clock import now_us
-from common.kafka import KafkaProducer, Record, consumer_config, end_offset
+from common.kafka import Consumed, KafkaProducer, consumer_config, end_offset
 from common.settings import InfraSettings
 from common.stream import ConsumerLoop, DeadLetters
 from model_runners.artifacts import materialize, release
@@ -50,7 +50,7 @@ class RunnerReplica:
         self._thread = threading.Thread(target=self._loop.run, name="runner-loop", daemon=True)
         self._thread.start()
 
-    def _score(self, records: list[Record]) -> None:
+    def _score(self, records: list[Consumed]) -> None:
         queued = now_us()
         for score in self._core.score([r.value for r in records], queued):
             self._producer.produce(topics.SCORES, codec.encode_score(score), key=score.request_id)

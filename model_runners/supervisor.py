@@ -15,7 +15,7 @@ from common.clock import now_us
 from common.descriptors import ModelDescriptor, ModelStatus, ModelState
 from common.domain import Role
 from common.follow import StateFollower
-from common.kafka import KafkaProducer, Record
+from common.kafka import Consumed, KafkaProducer
 from common.settings import InfraSettings
 from model_runners import ray_host
 from model_runners.validate import validate_in_subprocess
@@ -39,7 +39,7 @@ class Supervisor:
         self._infra = infra
         self._ray_num_cpus = ray_num_cpus
         self._producer = KafkaProducer(infra)
-        self._published: queue.SimpleQueue[Record] = queue.SimpleQueue()
+        self._published: queue.SimpleQueue[Consumed] = queue.SimpleQueue()
         self._follower = StateFollower(infra, {topics.MODELS: codec.decode_descriptor},
                                        self._published.put, self._producer, "supervisor")
         self._deployments: dict[str, Deployment] = {}

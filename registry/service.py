@@ -14,7 +14,7 @@ from confluent_kafka import Consumer
 
 from common import codec, topics
 from common.follow import StateFollower
-from common.kafka import KafkaProducer, Record, consumer_config
+from common.kafka import Consumed, KafkaProducer, consumer_config
 from common.settings import InfraSettings
 from common.stream import ConsumerLoop, DeadLetters
 from registry.audit import AuditStore
@@ -44,7 +44,7 @@ class RegistryService:
                                         DeadLetters(self._producer, "registry-audit"), batch_size=1000)
         self._stop = threading.Event()
 
-    def _apply_state(self, record: Record) -> None:
+    def _apply_state(self, record: Consumed) -> None:
         if record.topic == topics.MODELS:
             self.store.apply_descriptor(record.value, record.raw)
         elif record.topic == topics.MODEL_STATUS:
@@ -52,7 +52,7 @@ class RegistryService:
         else:
             self.store.apply_policy(record.value)
 
-    def _apply_audit(self, records: list[Record]) -> None:
+    def _apply_audit(self, records: list[Consumed]) -> None:
         decisions = [r.value for r in records if r.topic == topics.DECISIONS]
         late = [r.value for r in records if r.topic == topics.LATE_SCORES]
         if decisions:

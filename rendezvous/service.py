@@ -14,13 +14,13 @@ from confluent_kafka import Consumer
 
 from common import codec, topics
 from common.clock import now_us
-from common.kafka import KafkaProducer, Record, consumer_config
+from common.kafka import Consumed, KafkaProducer, consumer_config
 from common.follow import StateFollower
 from common.settings import InfraSettings
 from common.stream import ConsumerLoop, DeadLetters
 from rendezvous.catalog import Catalog
 from rendezvous.claims import Claims
-from rendezvous.core import Absorbed, Answered, LateScore, Outcome, Rejected, RendezvousCore
+from rendezvous.core import Absorbed, Answered, LateScore, Effect, Rejected, RendezvousCore
 from rendezvous.offsets import OffsetTracker
 from rendezvous.settings import RendezvousSettings
 
@@ -38,8 +38,8 @@ class RendezvousService:
         self._claims = Claims(redis_client, settings.claim_ttl_s)
         self._producer = KafkaProducer(infra)
         self._offsets = OffsetTracker()
-        self._score_sources: dict[str, list[Record]] = {}
-        self._state_updates: queue.SimpleQueue[Record] = queue.SimpleQueue()
+        self._score_sources: dict[str, list[Consumed]] = {}
+        self._state_updates: queue.SimpleQueue[Consumed] = queue.SimpleQueue()
         self._delivered: deque[str] = deque()  # request ids whose answer the broker acknowledged
         self._follower = StateFollower(infra, STATE_DECODERS, self._state_updates.put, self._producer,
                                        "rendezvous-state")
@@ -73,10 +73,10 @@ class RendezvousService:
         return {topic for topic, _ in set(self._assigned)}
 
     # Loop callbacks ----------------------------------------------------------------
-    def _on_batch(self, records: list[Record]) -> None:
+    def _on_batch(self, records: list[Consumed]) -> None:
         self._apply_state_updates()
         now = now_us()
-        outcomes: list[Outcome] = []
+        outcomes: list[Effect] = []
         for r in records:
             tp = (r.topic, r.partition)
             self._offsets.seen(tp, r.offset)
@@ -111,7 +111,7 @@ class RendezvousService:
         self._offsets.forget(lost)
 
     # Outputs -----------------------------------------------------------------------
-    def _emit(self, outcomes: list[Outcome]) -> None:
+    def _emit(self, outcomes: list[Effect]) -> None:
         answered = [o for o in outcomes if isinstance(o, Answered)]
         if answered:
             self._publish(answered)
@@ -147,7 +147,7 @@ class RendezvousService:
             return  # left unconfirmed: a replay will send it again
         self._delivered.append(request_id)
 
-    def _release(self, record: Record | None) -> None:
+    def _release(self, record: Consumed | None) -> None:
         if record is not None:
             self._offsets.release((record.topic, record.partition), record.offset)
 

@@ -21,7 +21,7 @@ class Choose:
     reason: Reason
 
 
-Decision = Wait | Choose
+Verdict = Wait | Choose  # what a policy says; the audited Decision (common.domain) is what came of it
 
 
 class PolicyError(PlatformError):
@@ -34,7 +34,7 @@ class Policy(Protocol):
     name: str
     deadline_ms: int
 
-    def decide(self, mailbox: Mailbox, now_us: int) -> Decision: ...
+    def decide(self, mailbox: Mailbox, now_us: int) -> Verdict: ...
 
 
 def int_param(params: Mapping[str, str], key: str, default: int, low: int, high: int) -> int:
@@ -55,14 +55,14 @@ def check_known(params: Mapping[str, str], allowed: set[str], policy: str) -> No
                           f"it takes {', '.join(sorted(allowed))}")
 
 
-def timeout_or_wait(mailbox: Mailbox, now_us: int) -> Decision:
+def timeout_or_wait(mailbox: Mailbox, now_us: int) -> Verdict:
     """Every policy ends the same way: an explicit timeout answer at the deadline."""
     if now_us >= mailbox.deadline_us:
         return Choose(None, Reason.TIMEOUT)
     return Wait(mailbox.deadline_us)
 
 
-def backstop_or_wait(mailbox: Mailbox, now_us: int, backstop: str) -> Decision:
+def backstop_or_wait(mailbox: Mailbox, now_us: int, backstop: str) -> Verdict:
     """At the deadline, or once every expected model has spoken, fall back to the backstop."""
     if now_us >= mailbox.deadline_us or mailbox.all_expected_answered():
         entry = mailbox.from_model(backstop) if backstop else None

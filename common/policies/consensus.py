@@ -21,7 +21,7 @@ from typing import Mapping
 
 from common.domain import ModelRef, Reason, Role
 from common.mailbox import Entry, Mailbox
-from common.policies.base import Choose, Decision, backstop_or_wait, check_known, int_param
+from common.policies.base import Choose, Verdict, backstop_or_wait, check_known, int_param
 
 
 class ConsensusPolicy:
@@ -34,7 +34,7 @@ class ConsensusPolicy:
         self.backstop = params.get("backstop", "")
         self.deadline_ms = int_param(params, "deadline_ms", 50, 1, 600_000)
 
-    def decide(self, mailbox: Mailbox, now_us: int) -> Decision:
+    def decide(self, mailbox: Mailbox, now_us: int) -> Verdict:
         votes = self._votes(mailbox)
         electorate = self._electorate(mailbox, votes)
         if len(electorate) >= self.quorum:

@@ -8,8 +8,7 @@ from typing import Mapping
 
 from common.domain import Reason
 from common.mailbox import Mailbox
-from common.policies.base import (Choose, Decision, PolicyError, backstop_or_wait, check_known,
-                                      int_param)
+from common.policies.base import Choose, PolicyError, Verdict, backstop_or_wait, check_known, int_param
 
 
 class DeadlinePolicy:
@@ -23,7 +22,7 @@ class DeadlinePolicy:
             raise PolicyError("policy deadline needs a preferred model")
         self.deadline_ms = int_param(params, "deadline_ms", 50, 1, 600_000)
 
-    def decide(self, mailbox: Mailbox, now_us: int) -> Decision:
+    def decide(self, mailbox: Mailbox, now_us: int) -> Verdict:
         preferred = mailbox.from_model(self.preferred)
         if preferred is not None:
             return Choose(preferred, Reason.PREFERRED)

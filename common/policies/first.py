@@ -5,7 +5,7 @@ from typing import Mapping
 
 from common.domain import Reason
 from common.mailbox import Mailbox
-from common.policies.base import Choose, Decision, Wait, check_known, int_param
+from common.policies.base import Choose, Verdict, Wait, check_known, int_param
 
 
 class FirstPolicy:
@@ -15,7 +15,7 @@ class FirstPolicy:
         check_known(params, {"deadline_ms"}, self.name)
         self.deadline_ms = int_param(params, "deadline_ms", 100, 1, 600_000)
 
-    def decide(self, mailbox: Mailbox, now_us: int) -> Decision:
+    def decide(self, mailbox: Mailbox, now_us: int) -> Verdict:
         official = mailbox.official()
         if official:
             return Choose(official[0], Reason.FIRST)

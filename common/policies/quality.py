@@ -16,7 +16,7 @@ from typing import Mapping
 
 from common.domain import Reason
 from common.mailbox import Entry, Mailbox
-from common.policies.base import Choose, Decision, PolicyError, Wait, check_known, int_param
+from common.policies.base import Choose, PolicyError, Verdict, Wait, check_known, int_param
 
 MEASURES = {
     "metric": lambda entry: entry.quality,
@@ -35,7 +35,7 @@ class QualityPolicy:
         self.min_quality = _min_quality(params, self.by)
         self.deadline_ms = int_param(params, "deadline_ms", 50, 1, 600_000)
 
-    def decide(self, mailbox: Mailbox, now_us: int) -> Decision:
+    def decide(self, mailbox: Mailbox, now_us: int) -> Verdict:
         best, settled = self._best(mailbox), self._settled(mailbox, now_us)
         if best is not None and (settled or self._good_enough(best)):
             return Choose(best, Reason.QUALITY)
