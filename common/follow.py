@@ -9,11 +9,17 @@ from typing import Callable, Mapping
 
 from confluent_kafka import Consumer
 
+from common import codec, topics
 from common.kafka import Consumed, Decoder, KafkaProducer, assign_all, consumer_config, end_offsets
 from common.settings import InfraSettings
 from common.stream import ConsumerLoop, DeadLetters
 
 log = logging.getLogger(__name__)
+
+# Every state topic and its decoder: what the registry and the rendezvous follow.
+STATE_DECODERS: dict[str, Decoder] = {topics.MODELS: codec.decode_descriptor,
+                                      topics.MODEL_STATUS: codec.decode_status,
+                                      topics.POLICIES: codec.decode_policy}
 
 
 class StateFollower:
@@ -42,10 +48,6 @@ class StateFollower:
 
     def wait_caught_up(self, timeout: float = 30.0) -> bool:
         return self._caught_up.wait(timeout)
-
-    @property
-    def caught_up(self) -> bool:
-        return self._caught_up.is_set()
 
     def stop(self) -> None:
         if self._loop is not None:

@@ -58,10 +58,6 @@ class ConsumerLoop:
     def stop(self) -> None:
         self._stop.set()
 
-    @property
-    def stopping(self) -> bool:
-        return self._stop.is_set()
-
     def store(self, topic: str, partition: int, next_offset: int) -> None:
         """Mark everything before next_offset in topic[partition] as done."""
         self._consumer.store_offsets(offsets=[TopicPartition(topic, partition, next_offset)])

@@ -17,12 +17,12 @@ from common import topics
 from common.topics import CORE_TOPICS
 from common.errors import PlatformError
 from common.kafka import KafkaProducer, ensure_topics
+from common.replies import ReplyListener
 from common.settings import InfraSettings
 from gateway import admin, audit_api, policy_api
 from gateway.answers import answer_body
 from gateway.limits import BodySizeLimit
 from gateway.readiness import Readiness
-from gateway.replies import ReplyListener
 from gateway.schemas import ErrorBody, PredictAnswer, PredictBody
 from gateway.service import PredictService
 from gateway.settings import GatewaySettings

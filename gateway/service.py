@@ -27,10 +27,6 @@ class PredictService:
         self.known_data_types: dict[str, bool] = {}  # data type -> has a ready model (from the registry)
         self.input_schemas: dict[str, tuple[str, ...]] = {}  # data type -> feature names (from the registry)
 
-    @property
-    def in_flight(self) -> int:
-        return len(self._pending)
-
     async def predict(self, data_type: str, features: list[float] | dict[str, float],
                       record_id: str | None, deadline_ms: int | None) -> tuple[Request, Answer | None]:
         """Returns the request and its answer, or None if none came by deadline + grace."""

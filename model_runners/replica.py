@@ -46,7 +46,6 @@ class RunnerReplica:
         consumer.subscribe([topics.requests_topic(self.descriptor.data_type)], on_assign=self._on_assign)
         self._loop = ConsumerLoop(consumer, {topics.REQUESTS_PREFIX: codec.decode_request}, self._score,
                                   DeadLetters(self._producer, group_id(self.descriptor)), batch_size=batch_size)
-        self._scored = 0
         self._thread = threading.Thread(target=self._loop.run, name="runner-loop", daemon=True)
         self._thread.start()
 
@@ -54,7 +53,6 @@ class RunnerReplica:
         queued = now_us()
         for score in self._core.score([r.value for r in records], queued):
             self._producer.produce(topics.SCORES, codec.encode_score(score), key=score.request_id)
-        self._scored += len(records)
 
     def _on_assign(self, consumer: Consumer, partitions: list) -> None:
         """Start where the group left off, or else at the end as it is now, fixed here
@@ -72,10 +70,6 @@ class RunnerReplica:
         """Ready means consuming: loaded, and a member of the group with partitions
         (a join takes seconds; requests sent before it would go unscored)."""
         return self._assigned.wait(timeout_s)
-
-    def health(self) -> dict:
-        return {"model": self.descriptor.key, "replica": self.index, "alive": self._thread.is_alive(),
-                "scored": self._scored, "skipped_expired": self._core.skipped_expired, "provider": getattr(self._runtime, "provider", "")}
 
     def stop(self) -> None:
         """Finish the batch in hand, commit, leave the group, release the model."""

@@ -13,7 +13,7 @@ import redis
 from confluent_kafka import Consumer
 
 from common import codec, topics
-from common.follow import StateFollower
+from common.follow import STATE_DECODERS, StateFollower
 from common.kafka import Consumed, KafkaProducer, consumer_config
 from common.settings import InfraSettings
 from common.stream import ConsumerLoop, DeadLetters
@@ -24,8 +24,6 @@ from registry.store import RegistryStore
 log = logging.getLogger(__name__)
 STATE_CATCH_UP_S = 60
 
-STATE_DECODERS = {topics.MODELS: codec.decode_descriptor, topics.MODEL_STATUS: codec.decode_status,
-                  topics.POLICIES: codec.decode_policy}
 AUDIT_DECODERS = {topics.DECISIONS: codec.decode_decision, topics.LATE_SCORES: codec.decode_score}
 
 

@@ -14,20 +14,18 @@ from confluent_kafka import Consumer
 
 from common import codec, topics
 from common.clock import now_us
+from common.follow import STATE_DECODERS, StateFollower
 from common.kafka import Consumed, KafkaProducer, consumer_config
-from common.follow import StateFollower
 from common.settings import InfraSettings
 from common.stream import ConsumerLoop, DeadLetters
 from rendezvous.catalog import Catalog
 from rendezvous.claims import Claims
-from rendezvous.core import Absorbed, Answered, LateScore, Effect, Rejected, RendezvousCore
+from rendezvous.core import Absorbed, Answered, Effect, LateScore, Rejected, RendezvousCore
 from rendezvous.offsets import OffsetTracker
 from rendezvous.settings import RendezvousSettings
 
 log = logging.getLogger(__name__)
 
-STATE_DECODERS = {topics.MODELS: codec.decode_descriptor, topics.MODEL_STATUS: codec.decode_status,
-                  topics.POLICIES: codec.decode_policy}
 
 
 class RendezvousService:
