@@ -25,7 +25,7 @@ from gateway.limits import BodySizeLimit
 from gateway.readiness import Readiness
 from gateway.schemas import ErrorBody, PredictAnswer, PredictBody
 from gateway.service import PredictService
-from gateway.settings import GatewaySettings
+from gateway.settings import GatewaySettings, check_model_fits_a_message
 from registry.client import AuditClient, RegistryClient
 
 log = logging.getLogger(__name__)
@@ -36,6 +36,7 @@ def json_response(status: int, body: dict, headers: dict | None = None) -> Respo
 
 
 def create_app(infra: InfraSettings, settings: GatewaySettings) -> FastAPI:
+    check_model_fits_a_message(settings, infra.kafka_max_message_bytes)
     reply_topic = topics.replies_topic(settings.instance_id)
 
     @contextlib.asynccontextmanager

@@ -18,10 +18,10 @@ from common.follow import StateFollower
 from common.kafka import Consumed, KafkaProducer
 from common.settings import InfraSettings
 from model_runners import ray_host
+from model_runners.settings import RunnerSettings
 from model_runners.validate import validate_in_subprocess
 
 log = logging.getLogger(__name__)
-RETIRE_DRAIN_S = 3.0
 
 
 @dataclass
@@ -35,9 +35,9 @@ class Deployment:
 
 
 class Supervisor:
-    def __init__(self, infra: InfraSettings, ray_num_cpus: int | None = None):
+    def __init__(self, infra: InfraSettings, settings: RunnerSettings):
         self._infra = infra
-        self._ray_num_cpus = ray_num_cpus
+        self._settings = settings
         self._producer = KafkaProducer(infra)
         self._published: queue.SimpleQueue[Consumed] = queue.SimpleQueue()
         self._follower = StateFollower(infra, {topics.MODELS: codec.decode_descriptor},
@@ -50,7 +50,7 @@ class Supervisor:
         self._retirements: list[tuple[float, ModelDescriptor]] = []  # (when, older version)
 
     def connect(self) -> None:
-        ray_host.connect(self._infra.ray_address, self._ray_num_cpus)
+        ray_host.connect(self._infra.ray_address, self._infra.local_ray_cpus())
 
     def run(self) -> None:
         self.connect()  # a no-op when already connected
@@ -140,8 +140,8 @@ class Supervisor:
             d = other.descriptor
             if d.name == ready.name and d.role is ready.role and d.created_at_us < ready.created_at_us:
                 # Not at once: the new version reads from where its group started, so the old
-                # one first drains what was sent before that (RETIRE_DRAIN_S).
-                self._retirements.append((time.monotonic() + RETIRE_DRAIN_S, d))
+                # one first drains what was sent before that (RUNNER_RETIRE_DRAIN_S).
+                self._retirements.append((time.monotonic() + self._settings.retire_drain_s, d))
 
     def _retire_due(self) -> None:
         now = time.monotonic()

@@ -32,7 +32,9 @@ class RendezvousService:
     def __init__(self, infra: InfraSettings, settings: RendezvousSettings, redis_client: redis.Redis):
         self._infra, self._settings = infra, settings
         self._core = RendezvousCore(Catalog(), early_limit=settings.early_score_limit,
-                                    early_ttl_us=settings.early_score_ttl_s * 1_000_000)
+                                    early_ttl_us=settings.early_score_ttl_s * 1_000_000,
+                                    answered_limit=settings.answered_limit,
+                                    answered_ttl_us=settings.answered_ttl_s * 1_000_000)
         self._claims = Claims(redis_client, settings.claim_ttl_s)
         self._producer = KafkaProducer(infra)
         self._offsets = OffsetTracker()
