@@ -24,7 +24,7 @@ from gateway.answers import answer_body
 from gateway.limits import BodySizeLimit
 from gateway.readiness import Readiness
 from gateway.schemas import ErrorBody, PredictAnswer, PredictBody
-from gateway.service import PredictService
+from gateway.core import PredictService
 from gateway.settings import GatewaySettings, check_model_fits_a_message
 from registry.client import AuditClient, RegistryClient
 

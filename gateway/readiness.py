@@ -8,7 +8,7 @@ import logging
 from common.kafka import KafkaProducer
 from common.settings import InfraSettings
 from gateway.input_schema import input_schemas
-from gateway.service import PredictService
+from gateway.core import PredictService
 from registry.client import RegistryClient, data_types
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ from common.settings import InfraSettings
 from common.stream import ConsumerLoop, DeadLetters
 from model_runners.artifacts import materialize, release
 from model_runners.runtimes import create_runtime
-from model_runners.scoring import ScoringCore
+from model_runners.core import ScoringCore
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ import ray
 from ray.exceptions import GetTimeoutError, RayActorError, RayTaskError
 
 from common.descriptors import ModelDescriptor
-from model_runners.replica import RunnerReplica
+from model_runners.adapter import RunnerReplica
 
 log = logging.getLogger(__name__)
 NAMESPACE = "rendezvous-serving"

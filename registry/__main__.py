@@ -7,7 +7,7 @@ import redis
 
 from common import logs
 from common.settings import InfraSettings
-from registry.service import RegistryService
+from registry.adapter import RegistryService
 from registry.settings import RegistrySettings
 
 

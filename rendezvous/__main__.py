@@ -7,7 +7,7 @@ import redis
 
 from common import logs
 from common.settings import InfraSettings
-from rendezvous.service import RendezvousService
+from rendezvous.adapter import RendezvousService
 from rendezvous.settings import RendezvousSettings
 
 

@@ -13,7 +13,7 @@ from common.descriptors import DataTypePolicy, ModelDescriptor, ModelStatus, Mod
 from common.domain import Features, ModelRef, Output, Reason, Request, ReturnAddress, Role, Score
 from common.kafka import KafkaProducer, ensure_topics
 from helpers import read_topic
-from rendezvous.service import RendezvousService
+from rendezvous.adapter import RendezvousService
 from rendezvous.settings import RendezvousSettings
 
 pytestmark = pytest.mark.timeout(120)

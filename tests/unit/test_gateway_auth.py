@@ -12,7 +12,7 @@ import pytest
 from pydantic import ValidationError
 
 from common.settings import InfraSettings
-from gateway.app import create_app
+from gateway.adapter import create_app
 from gateway.settings import GatewaySettings
 
 pytestmark = pytest.mark.timeout(30)

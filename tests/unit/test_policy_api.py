@@ -9,7 +9,7 @@ import pytest
 from common import codec, topics
 from common.policies import REGISTRY, build_policy
 from common.settings import InfraSettings
-from gateway.app import create_app
+from gateway.adapter import create_app
 from gateway.settings import GatewaySettings
 from test_gateway_auth import Client, bearer
 

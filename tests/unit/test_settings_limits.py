@@ -3,7 +3,7 @@ import pytest
 
 from common.kafka import producer_config
 from common.settings import InfraSettings
-from gateway.app import create_app
+from gateway.adapter import create_app
 from gateway.settings import DESCRIPTOR_ROOM_BYTES, GatewaySettings, check_model_fits_a_message
 
 pytestmark = pytest.mark.timeout(10)
