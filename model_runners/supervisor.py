@@ -94,7 +94,7 @@ class Supervisor:
 
     def _start(self, deployment: Deployment) -> None:
         d = deployment.descriptor
-        lacking = ray_host.cluster_has(d)
+        lacking = ray_host.what_the_cluster_lacks(d)
         if lacking:  # stays pending; Ray places it if the cluster grows
             deployment.status, deployment.reason = ModelState.PENDING, lacking
         self._report(d, deployment.status, deployment.reason)
