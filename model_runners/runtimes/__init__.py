@@ -7,10 +7,15 @@ from common.descriptors import RUNTIMES
 from model_runners.runtimes.base import ModelLoadError, Runtime
 
 
-def create_runtime(fmt: str, *, use_gpu: bool = False) -> Runtime:
-    """A fresh runtime for a format; an unknown one raises an error listing the valid ones."""
+def runtime_class(fmt: str) -> type:
+    """The runtime class of a format (its module imported, its libraries not yet: those
+    load in load()); an unknown format raises an error listing the valid ones."""
     try:
-        cls = plugins.lookup(RUNTIMES, fmt, "format")
+        return plugins.lookup(RUNTIMES, fmt, "format")
     except plugins.UnknownPlugin:
         raise ModelLoadError(f"unsupported format {fmt!r}; supported: {', '.join(sorted(RUNTIMES))}") from None
-    return cls(use_gpu=use_gpu)
+
+
+def create_runtime(fmt: str, *, use_gpu: bool = False) -> Runtime:
+    """A fresh runtime for a format."""
+    return runtime_class(fmt)(use_gpu=use_gpu)

@@ -80,6 +80,8 @@ def start_java() -> None:
 
 
 class PmmlRuntime:
+    unpacks_archive = False
+
     def __init__(self, use_gpu: bool = False):  # PMML4S runs on the CPU only
         self._model = None
         self._inputs: list[str] = []

@@ -44,6 +44,7 @@ def test_every_registered_policy_loads_and_names_itself(name):
 def test_every_registered_runtime_has_the_runtime_contract(fmt):
     cls = plugins.load(RUNTIMES[fmt])  # the class only: nothing heavy is imported before load()
     assert all(callable(getattr(cls, m, None)) for m in ("load", "score_batch", "unload"))
+    assert isinstance(cls.unpacks_archive, bool)
 
 
 def publish_args(fmt: str) -> list[str]:
