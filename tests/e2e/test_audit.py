@@ -56,7 +56,12 @@ def test_audit_answers_which_version_scored_a_record_and_why(platform, auditor):
     assert record["request"]["record_id"] == record_id and record["request"]["input"]["values"] == SETOSA
     assert record["decision"]["reason"] == first["reason"] and record["decision"]["model"] == first["model"]
     assert {s["model"]["name"] for s in record["scores"]} >= {first["model"]["name"]}
-    assert all("latency_ms" in s and s["late"] in (True, False) for s in record["scores"])
+    on_time = [s for s in record["scores"] if s["late"] is False]
+    late = [s for s in record["scores"] if s["late"] is True]
+    assert len(on_time) + len(late) == len(record["scores"])  # every score is flagged, one way or the other
+    assert first["model"] in [s["model"] for s in on_time]  # the answer came from a score that was in time
+    assert all(isinstance(s["latency_ms"], float) for s in on_time if not s["error"])
+    assert all(s["latency_ms"] is None for s in late)  # a late score never counted towards the answer
     history = eventually(lambda: len(r := auditor.get("/v1/audit", params={"record_id": record_id})
                                      .json()["requests"]) == 3 and r)
     assert [h["request_id"] for h in history] == [a["request_id"] for a in answers]
