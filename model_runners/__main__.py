@@ -2,24 +2,20 @@
 or starts a local Ray that stops with it."""
 from __future__ import annotations
 
-import signal
-
-from common import logs
+from common.entrypoint import serve
 from common.settings import InfraSettings
 from model_runners.settings import RunnerSettings
 from model_runners.supervisor import Supervisor
 
 
-def main() -> None:
-    infra = InfraSettings()
-    logs.configure(infra.log_level, "runners")
+def connected_supervisor(infra: InfraSettings) -> Supervisor:
     supervisor = Supervisor(infra, RunnerSettings())
-    # After connecting: ray.init installs its own SIGTERM handler, which would exit at once
-    # instead of draining the replicas.
-    supervisor.connect()
-    signal.signal(signal.SIGTERM, lambda *_: supervisor.stop())
-    signal.signal(signal.SIGINT, lambda *_: supervisor.stop())
-    supervisor.run()
+    supervisor.connect()  # before serve() sets its signal handlers: ray.init installs its own
+    return supervisor
+
+
+def main() -> None:
+    serve("runners", connected_supervisor)
 
 
 if __name__ == "__main__":
