@@ -28,7 +28,7 @@ COPY registry ./registry
 COPY stack ./stack
 COPY loadtest ./loadtest
 RUN pip install ".[pmml,tensorflow]" \
- && python -c "import gateway.app, rendezvous.service, registry.service, model_runners.supervisor, stack.bootstrap"
+ && python -c "import gateway.adapter, rendezvous.adapter, registry.adapter, model_runners.supervisor, stack.bootstrap"
 
 # ---- runtime: the virtual environment only, run as a non-root user -----------------
 FROM python:3.11-slim

@@ -1,5 +1,8 @@
-"""Code shared by the services: domain types, the wire codec, settings and the Kafka wrapper.
+"""Code shared by the services: domain types, the wire codec, settings, the Kafka
+wrapper, the policies and the plug-in loader.
 
-The services (gateway, model_runners, rendezvous, registry) talk only through topics
-and never import one another; this package is what they share.
+The services (gateway, model_runners, rendezvous, registry) talk only through topics;
+the gateway reads registry state only through registry/client.py. This package is what
+they share, and it imports none of them. tests/unit/test_architecture.py holds the
+table of what each package may import.
 """

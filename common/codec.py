@@ -6,7 +6,7 @@ from __future__ import annotations
 from google.protobuf.message import DecodeError
 
 from common.descriptors import (DataTypePolicy, ModelDescriptor, ModelStatus, Resources,
-                                SchemaField, Status)
+                                SchemaField, ModelState)
 from common.domain import (Answer, Decision, Features, ModelError, ModelLatency, ModelRef, Output,
                            Reason, Request, ReturnAddress, Role, Score)
 from common.errors import WireError
@@ -208,7 +208,7 @@ def encode_status(s: ModelStatus) -> bytes:
 def decode_status(data: bytes) -> ModelStatus:
     m = _parse(pb.ModelStatus, data, "model", "status")
     try:
-        status = Status(m.status)
+        status = ModelState(m.status)
     except ValueError as exc:
         raise WireError(f"ModelStatus has unknown status {m.status!r}") from exc
     return ModelStatus(_ref(m.model), m.data_type, status, m.reason, m.replicas_ready, m.at_us)

@@ -7,10 +7,20 @@ from dataclasses import dataclass, field
 
 from common.domain import ModelRef, Role
 
-FORMATS = ("onnx", "pmml", "tensorflow")
+# The runtime registry: each model format and the runtime class that loads it, by import
+# path (common.plugins). It lives here, as plain strings, so that the publishing side
+# (admin API, CLI) can check a format without importing a runner or its libraries.
+RUNTIMES: dict[str, str] = {
+    "onnx": "model_runners.runtimes.onnx:OnnxRuntime",
+    "pmml": "model_runners.runtimes.pmml:PmmlRuntime",
+    "tensorflow": "model_runners.runtimes.tensorflow:TensorflowRuntime",
+}
+FORMATS = tuple(RUNTIMES)
 
 
-class Status(str, enum.Enum):
+class ModelState(str, enum.Enum):
+    """Where a model version is in its life on the runners (what ModelStatus reports)."""
+
     LOADING = "loading"
     READY = "ready"
     FAILED = "failed"
@@ -62,7 +72,7 @@ class ModelDescriptor:
 class ModelStatus:
     model: ModelRef
     data_type: str
-    status: Status
+    status: ModelState
     reason: str = ""
     replicas_ready: int = 0
     at_us: int = 0

@@ -9,16 +9,22 @@ from typing import Callable, Mapping
 
 from confluent_kafka import Consumer
 
-from common.kafka import Decoder, KafkaProducer, Record, assign_all, consumer_config, end_offsets
+from common import codec, topics
+from common.kafka import Consumed, Decoder, KafkaProducer, assign_all, consumer_config, end_offsets
 from common.settings import InfraSettings
 from common.stream import ConsumerLoop, DeadLetters
 
 log = logging.getLogger(__name__)
 
+# Every state topic and its decoder: what the registry and the rendezvous follow.
+STATE_DECODERS: dict[str, Decoder] = {topics.MODELS: codec.decode_descriptor,
+                                      topics.MODEL_STATUS: codec.decode_status,
+                                      topics.POLICIES: codec.decode_policy}
+
 
 class StateFollower:
     def __init__(self, infra: InfraSettings, decoders: Mapping[str, Decoder],
-                 on_record: Callable[[Record], None], producer: KafkaProducer, name: str):
+                 on_record: Callable[[Consumed], None], producer: KafkaProducer, name: str):
         self._infra = infra
         self._decoders = dict(decoders)
         self._on_record = on_record
@@ -43,17 +49,13 @@ class StateFollower:
     def wait_caught_up(self, timeout: float = 30.0) -> bool:
         return self._caught_up.wait(timeout)
 
-    @property
-    def caught_up(self) -> bool:
-        return self._caught_up.is_set()
-
     def stop(self) -> None:
         if self._loop is not None:
             self._loop.stop()
         if self._thread is not None:
             self._thread.join(timeout=5)
 
-    def _handle(self, records: list[Record]) -> None:
+    def _handle(self, records: list[Consumed]) -> None:
         for record in records:
             try:
                 self._on_record(record)

@@ -1,6 +1,7 @@
 """The one Kafka wrapper every service uses: librdkafka settings built in one place,
-a producer, topic creation, and the poll -> decode -> handle -> store-offset loop
-with dead-letter routing. Nothing here talks to the network in __init__."""
+a producer, topic creation, assign()-style reading and batched fetches. The
+poll -> decode -> handle -> store-offset loop with dead-letter routing built on it is
+in common/stream.py. Nothing here talks to the network in __init__."""
 from __future__ import annotations
 
 import logging
@@ -30,10 +31,10 @@ def producer_config(infra: InfraSettings, **extra: Any) -> dict[str, Any]:
     broker's loss); idempotence, so librdkafka's own retries never write a message
     twice or out of order. linger.ms 0: a request's hop never waits for company
     (librdkafka still batches what queues up while a produce is in flight).
-    message.max.bytes: models travel inline up to GATEWAY_MAX_MODEL_BYTES (4 MiB) plus
-    their descriptor; the broker's message.max.bytes is the same 8 MiB."""
+    message.max.bytes: KAFKA_MAX_MESSAGE_BYTES, room for a model published inline
+    (GATEWAY_MAX_MODEL_BYTES) and its descriptor; the broker's limit is the same."""
     return {**base_config(infra), "linger.ms": 0, "acks": "all", "enable.idempotence": True,
-            "message.max.bytes": 8 * 1024 * 1024, "queue.buffering.max.messages": 200_000, **extra}
+            "message.max.bytes": infra.kafka_max_message_bytes, "queue.buffering.max.messages": 200_000, **extra}
 
 
 def group_settings(protocol: str, assignor: str = "range") -> dict[str, Any]:
@@ -234,7 +235,7 @@ def end_offsets(consumer: Consumer, assignment: list[TopicPartition], timeout: f
 
 
 @dataclass(frozen=True, slots=True)
-class Record:
+class Consumed:
     """A decoded message and where it came from (raw kept for dead-lettering)."""
 
     topic: str
@@ -246,4 +247,4 @@ class Record:
 
 
 Decoder = Callable[[bytes], Any]
-BatchHandler = Callable[[list[Record]], None]
+BatchHandler = Callable[[list[Consumed]], None]

@@ -13,7 +13,7 @@ from confluent_kafka import Consumer, KafkaError, TopicPartition
 from common import codec, topics
 from common.clock import now_us
 from common.errors import WireError
-from common.kafka import BatchHandler, Decoder, KafkaProducer, Record, fetch_batch
+from common.kafka import BatchHandler, Consumed, Decoder, KafkaProducer, fetch_batch
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +25,7 @@ class DeadLetters:
         self._producer = producer
         self._consumer_name = consumer_name
 
-    def send(self, record: Record, error: str) -> None:
+    def send(self, record: Consumed, error: str) -> None:
         log.warning("dead-lettering %s[%d]@%d: %s", record.topic, record.partition, record.offset, error)
         payload = codec.encode_dead_letter(
             topic=record.topic, partition=record.partition, offset=record.offset, error=error,
@@ -58,10 +58,6 @@ class ConsumerLoop:
     def stop(self) -> None:
         self._stop.set()
 
-    @property
-    def stopping(self) -> bool:
-        return self._stop.is_set()
-
     def store(self, topic: str, partition: int, next_offset: int) -> None:
         """Mark everything before next_offset in topic[partition] as done."""
         self._consumer.store_offsets(offsets=[TopicPartition(topic, partition, next_offset)])
@@ -85,7 +81,7 @@ class ConsumerLoop:
             decoder = self._decoders.get(topics.REQUESTS_PREFIX)
         return decoder
 
-    def _decode(self, messages) -> list[Record]:
+    def _decode(self, messages) -> list[Consumed]:
         records = []
         for msg in messages:
             if msg.error():
@@ -99,15 +95,15 @@ class ConsumerLoop:
                     raise WireError(f"no decoder for topic {msg.topic()}")
                 value = decoder(raw)
             except WireError as exc:
-                self._dead_letters.send(Record(msg.topic(), msg.partition(), msg.offset(), msg.key(), None, raw),
+                self._dead_letters.send(Consumed(msg.topic(), msg.partition(), msg.offset(), msg.key(), None, raw),
                                         exc.message)
                 if self._store_offsets:
                     self.store(msg.topic(), msg.partition(), msg.offset() + 1)
                 continue
-            records.append(Record(msg.topic(), msg.partition(), msg.offset(), msg.key(), value, raw))
+            records.append(Consumed(msg.topic(), msg.partition(), msg.offset(), msg.key(), value, raw))
         return records
 
-    def _handle(self, records: list[Record]) -> None:
+    def _handle(self, records: list[Consumed]) -> None:
         try:
             self._handler(records)
         except Exception:
@@ -123,7 +119,7 @@ class ConsumerLoop:
             self._consumer.store_offsets(
                 offsets=[TopicPartition(t, p, o + 1) for (t, p), o in last.items()])
 
-    def _rewind(self, records: list[Record]) -> None:
+    def _rewind(self, records: list[Consumed]) -> None:
         first: dict[tuple[str, int], int] = {}
         for r in records:
             first.setdefault((r.topic, r.partition), r.offset)

@@ -5,7 +5,7 @@ import uvicorn
 
 from common import logs
 from common.settings import InfraSettings
-from gateway.app import create_app
+from gateway.adapter import create_app
 from gateway.settings import GatewaySettings
 
 

@@ -1,5 +1,5 @@
 """The admin API: publish models, list them, change their roles. Every write ends on
-the models topic (models are data); reads come from the registry's Redis view.
+the models topic (models are data); reads go through the registry's client.
 Writes need `Authorization: Bearer <ADMIN_TOKEN>`: 401 without it, 403 when wrong.
 require_token() is the one bearer-token check; the audit reads use it too."""
 from __future__ import annotations
@@ -14,12 +14,12 @@ from fastapi import APIRouter, Depends, File, Form, Header, Request, UploadFile
 from pydantic import BaseModel, ValidationError
 
 from common import codec
+from common.descriptor_input import DescriptorInput, PublishError
 from common.domain import Role
 from common.errors import Forbidden, NotFound, PlatformError, Unauthorized
+from common.publishing import publish_model
 from gateway.schemas import ErrorBody
-from registry.descriptor_input import DescriptorInput, PublishError
-from registry.publisher import publish_model
-from registry.store import summary
+from registry.client import summary
 
 router = APIRouter(tags=["models"])
 

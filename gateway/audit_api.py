@@ -43,7 +43,7 @@ async def model_stats(name: str, request: Request) -> dict:
 
 @router.get("/v1/data-types/{data_type}/stats")
 async def data_type_stats(data_type: str, request: Request) -> dict:
-    """Official answers per reason, and their latency."""
+    """Every answer per reason, timeouts and errors included, and their latency."""
     if len(data_type) > 63:
         raise PlatformError("data type name too long", status_code=422)
     return {"data_type": data_type, **await asyncio.to_thread(request.app.state.audit.data_type_stats, data_type)}

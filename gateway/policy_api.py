@@ -1,41 +1,56 @@
 """Setting a data type's policy: validated here, then published to the policies
 topic, where every rendezvous instance reads it. The topic is compacted, so the
-policy survives restarts."""
+policy survives restarts.
+
+The body is one of the registered policies, each with its own typed parameters
+(the policy's Params model), so the OpenAPI spec shows every policy's parameters
+and a bad one gets the same 422 as any other bad body."""
 from __future__ import annotations
 
 import asyncio
+from typing import Annotated, Literal, Union
 
-from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Body, Depends, Request
+from pydantic import BaseModel, Field, ValidationError, create_model
 
+from common import plugins
 from common.clock import now_us
 from common.descriptors import DataTypePolicy
 from common.errors import NotFound, PlatformError
 from common.policies import REGISTRY, build_policy
+from common.publishing import publish_policy
 from common.topics import valid_data_type
 from gateway.admin import AUTH_RESPONSES, require_admin
-from registry.publisher import publish_policy
 
 router = APIRouter(tags=["policies"])
 
 
-class PolicyBody(BaseModel):
-    policy: str = Field(description=f"One of: {', '.join(sorted(REGISTRY))}.")
-    params: dict[str, str | int | float] = Field(
-        default_factory=dict, description="For example preferred, backstop, deadline_ms, quorum, by.")
+def _body_for(name: str) -> type[BaseModel]:
+    """{"policy": name, "params": {...}}, with the policy's own parameter model."""
+    params = plugins.load(REGISTRY[name]).Params
+    try:
+        params_field = (params, Field(default_factory=params))
+        params()
+    except ValidationError:  # a required parameter (deadline's preferred): params can't be left out
+        params_field = (params, ...)
+    return create_model(f"{name.capitalize()}PolicyBody", policy=(Literal[name], ...), params=params_field)
 
-    model_config = {"json_schema_extra": {"examples": [
-        {"policy": "deadline", "params": {"preferred": "iris-forest", "backstop": "iris-logreg", "deadline_ms": 50}}]}}
+
+POLICY_BODIES = tuple(_body_for(name) for name in REGISTRY)
+PolicyBody = Annotated[Union[POLICY_BODIES], Field(discriminator="policy")]
+EXAMPLE = {"policy": "deadline", "params": {"preferred": "iris-forest", "backstop": "iris-logreg", "deadline_ms": 50}}
 
 
 @router.put("/v1/data-types/{data_type}/policy", status_code=202, dependencies=[Depends(require_admin)],
             responses=AUTH_RESPONSES)
-async def set_policy(data_type: str, body: PolicyBody, request: Request) -> dict:
+async def set_policy(data_type: str, request: Request,
+                     body: Annotated[PolicyBody, Body(openapi_examples={"deadline": {"value": EXAMPLE}})]) -> dict:
     """Set the policy every rendezvous instance applies to this data type."""
     if not valid_data_type(data_type):
         raise PlatformError(f"invalid data type name {data_type!r}", status_code=422)
-    params = {k: str(v) for k, v in body.params.items()}
-    build_policy(body.policy, params)  # raises a 422 that says what is wrong
+    # The policies topic carries strings; what was set explicitly travels, defaults stay defaults.
+    params = {k: str(v) for k, v in body.params.model_dump(exclude_unset=True).items() if v is not None}
+    build_policy(body.policy, params)  # what the rendezvous will build from those strings
     policy = DataTypePolicy(data_type, body.policy, params, now_us())
     await asyncio.to_thread(publish_policy, request.app.state.producer, policy)
     return {"data_type": data_type, "policy": body.policy, "params": params}

@@ -5,23 +5,21 @@ from __future__ import annotations
 import asyncio
 import logging
 
-import orjson
-
 from common.kafka import KafkaProducer
 from common.settings import InfraSettings
 from gateway.input_schema import input_schemas
-from gateway.service import PredictService
-from registry.store import MODELS, data_types
+from gateway.core import PredictService
+from registry.client import RegistryClient, data_types
 
 log = logging.getLogger(__name__)
 
 
 class Readiness:
-    def __init__(self, infra: InfraSettings, producer: KafkaProducer, redis_client, service: PredictService,
-                 refresh_s: float):
+    def __init__(self, infra: InfraSettings, producer: KafkaProducer, registry: RegistryClient,
+                 service: PredictService, refresh_s: float):
         self._infra = infra
         self._producer = producer
-        self._redis = redis_client
+        self._registry = registry
         self._service = service
         self._refresh_s = refresh_s
         self._problems: list[str] = ["not checked yet"]
@@ -41,12 +39,12 @@ class Readiness:
     async def refresh(self) -> None:
         problems = []
         try:
-            models = [orjson.loads(v) for v in await self._redis.hvals(MODELS)]
+            models = await asyncio.to_thread(self._registry.models)
             # Cached here, with the data types, so that the check on every request reads no Redis.
             self._service.known_data_types = data_types(models)
             self._service.input_schemas = input_schemas(models)
         except Exception as exc:
-            problems.append(f"redis: {exc}")
+            problems.append(f"registry (redis): {exc}")
         partitions = await asyncio.to_thread(self._producer.partition_counts, 2)
         if partitions is None:
             problems.append(f"broker at {self._infra.kafka_bootstrap} does not answer")

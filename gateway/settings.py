@@ -32,5 +32,20 @@ class GatewaySettings(BaseSettings):
     max_in_flight: int = Field(4096, ge=1, description="Pending requests past which new ones get 503.")
     max_body_bytes: int = Field(64 * 1024, ge=1024, description="Largest predict body accepted (413 past it).")
     max_model_bytes: int = Field(4 * 1024 * 1024, ge=1024,
-                                 description="Largest model file published inline; larger ones go by location.")
+                                 description="Largest model file published inline; larger ones go by location. "
+                                             "With its descriptor it must fit in KAFKA_MAX_MESSAGE_BYTES.")
     registry_refresh_s: float = Field(1.0, gt=0, description="How often the data types are re-read from Redis.")
+
+
+# What a descriptor adds to an inline model in its message: names, schemas (up to 4,096
+# fields), description. Kept free under KAFKA_MAX_MESSAGE_BYTES.
+DESCRIPTOR_ROOM_BYTES = 1024 * 1024
+
+
+def check_model_fits_a_message(settings: GatewaySettings, kafka_max_message_bytes: int) -> None:
+    """Refuse to start with an inline-model limit the producers could never send: every
+    publication near the limit would be accepted, then fail on the broker."""
+    room = kafka_max_message_bytes - DESCRIPTOR_ROOM_BYTES
+    if settings.max_model_bytes > room:
+        raise ValueError(f"GATEWAY_MAX_MODEL_BYTES={settings.max_model_bytes} leaves no room for the descriptor in "
+                         f"KAFKA_MAX_MESSAGE_BYTES={kafka_max_message_bytes}: at most {room}")

@@ -63,7 +63,7 @@ def pace(rate: float, planned: int, window: tuple[float, float], sends: list[tup
     by the client were due but never sent.  Sends that slipped past the window's end
     stretch it, so falling behind lowers the achieved rate.
     """
-    from loadtest.stats import percentile  # the report's one percentile definition
+    from common.stats import percentile  # the one percentile definition
 
     start, end = window
     lags = sorted(max(sent - due, 0.0) * 1000.0 for due, sent in sends)

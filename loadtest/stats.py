@@ -1,8 +1,5 @@
-"""Percentile math: exact for reports, approximate-but-O(1) for the live display.
-
-Percentiles use the nearest-rank definition: p-th percentile of n sorted values
-is the value at rank ceil(p/100 * n).  It always returns a value that was
-actually observed, so "p99 = 12.3 ms" means some request really took 12.3 ms.
+"""Percentile math: exact for reports (common.stats.percentile, the definition /stats
+uses too), approximate-but-O(1) for the live display, by the same nearest rank.
 """
 
 from __future__ import annotations
@@ -11,23 +8,14 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
+from common.stats import percentile
+
 REPORT_PERCENTILES = (50, 90, 99, 99.9)
 
 
 def percentile_key(q: float) -> str:
     """50 -> "p50", 99.9 -> "p99.9"."""
     return f"p{q:g}"
-
-
-def percentile(sorted_values: Sequence[float], q: float) -> float | None:
-    """Nearest-rank percentile of already sorted values; None when there are none."""
-    if not sorted_values:
-        return None
-    if not 0 <= q <= 100:
-        raise ValueError(f"percentile must be within 0..100, got {q}")
-    # Round first: 99.9 / 100 * 1000 is 999.0000000000001 in floating point.
-    rank = math.ceil(round(q / 100.0 * len(sorted_values), 9))
-    return sorted_values[max(rank, 1) - 1]
 
 
 def latency_summary(values: Iterable[float], percentiles: Sequence[float] = REPORT_PERCENTILES) -> dict:

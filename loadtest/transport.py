@@ -12,9 +12,10 @@ CLI can list and validate names without importing optional dependencies.
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+from common import plugins
 
 if TYPE_CHECKING:
     from loadtest.config import RunConfig
@@ -82,12 +83,6 @@ class Transport(Protocol):
 def load_transport(name: str, config: RunConfig) -> Transport:
     """Build the transport registered under ``name``.
 
-    Raises ValueError naming the valid transports when ``name`` is unknown.
+    Raises ValueError (UnknownPlugin) naming the valid transports when ``name`` is unknown.
     """
-    target = TRANSPORTS.get(name)
-    if target is None:
-        valid = ", ".join(sorted(TRANSPORTS))
-        raise ValueError(f"unknown transport {name!r}; valid transports: {valid}")
-    module_name, class_name = target.split(":")
-    transport_class = getattr(importlib.import_module(module_name), class_name)
-    return transport_class(config)
+    return plugins.lookup(TRANSPORTS, name, "transport")(config)

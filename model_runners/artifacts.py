@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from common.descriptors import ModelDescriptor
 from model_runners.archive import unpack_savedmodel
+from model_runners.runtimes import runtime_class
 from model_runners.runtimes.base import Artifact, ModelLoadError
 
 MAX_ARTIFACT_BYTES = 256 * 1024 * 1024
@@ -131,11 +132,13 @@ def unpack_to_directory(data: bytes, prefix: str, workdir: str | None) -> str:
 
 
 def materialize(descriptor: ModelDescriptor, workdir: str | None = None) -> Artifact:
-    """Write the artifact to a private temporary file (a directory for TensorFlow) and
-    return where it is. Call release() when the runtime has loaded it."""
+    """Write the artifact to a private temporary file (a directory, for a format whose
+    runtime unpacks an archive) and return where it is. Call release() when the runtime
+    has loaded it."""
+    unpacks_archive = runtime_class(descriptor.format).unpacks_archive
     data = artifact_bytes(descriptor)
     prefix = f"{descriptor.name}-{descriptor.version}-"
-    if descriptor.format == "tensorflow":
+    if unpacks_archive:
         return Artifact(unpack_to_directory(data, prefix, workdir), descriptor)
     fd, path = tempfile.mkstemp(prefix=prefix, suffix=f".{descriptor.format}", dir=workdir)
     with os.fdopen(fd, "wb") as f:

@@ -11,7 +11,7 @@ import ray
 from ray.exceptions import GetTimeoutError, RayActorError, RayTaskError
 
 from common.descriptors import ModelDescriptor
-from model_runners.replica import RunnerReplica
+from model_runners.adapter import RunnerReplica
 
 log = logging.getLogger(__name__)
 NAMESPACE = "rendezvous-serving"
@@ -40,8 +40,8 @@ def shutdown() -> None:
         ray.shutdown()
 
 
-def cluster_has(descriptor: ModelDescriptor) -> str:
-    """Why the cluster can't host this model now, or '' if it can."""
+def what_the_cluster_lacks(descriptor: ModelDescriptor) -> str:
+    """What the cluster lacks to host this model now (a sentence), or "" when it lacks nothing."""
     resources = ray.cluster_resources()
     wanted = descriptor.resources
     if wanted.num_gpus > resources.get("GPU", 0):

@@ -12,34 +12,34 @@ from dataclasses import dataclass, field, replace
 
 from common import codec, topics
 from common.clock import now_us
-from common.descriptors import ModelDescriptor, ModelStatus, Status
+from common.descriptors import ModelDescriptor, ModelStatus, ModelState
 from common.domain import Role
 from common.follow import StateFollower
-from common.kafka import KafkaProducer, Record
+from common.kafka import Consumed, KafkaProducer
 from common.settings import InfraSettings
 from model_runners import ray_host
+from model_runners.settings import RunnerSettings
 from model_runners.validate import validate_in_subprocess
 
 log = logging.getLogger(__name__)
-RETIRE_DRAIN_S = 3.0
 
 
 @dataclass
 class Deployment:
     descriptor: ModelDescriptor
     raw: bytes
-    status: Status = Status.LOADING
+    status: ModelState = ModelState.LOADING
     reason: str = ""
     replicas: list = field(default_factory=list)
     validation: Future | None = None
 
 
 class Supervisor:
-    def __init__(self, infra: InfraSettings, ray_num_cpus: int | None = None):
+    def __init__(self, infra: InfraSettings, settings: RunnerSettings):
         self._infra = infra
-        self._ray_num_cpus = ray_num_cpus
+        self._settings = settings
         self._producer = KafkaProducer(infra)
-        self._published: queue.SimpleQueue[Record] = queue.SimpleQueue()
+        self._published: queue.SimpleQueue[Consumed] = queue.SimpleQueue()
         self._follower = StateFollower(infra, {topics.MODELS: codec.decode_descriptor},
                                        self._published.put, self._producer, "supervisor")
         self._deployments: dict[str, Deployment] = {}
@@ -50,7 +50,7 @@ class Supervisor:
         self._retirements: list[tuple[float, ModelDescriptor]] = []  # (when, older version)
 
     def connect(self) -> None:
-        ray_host.connect(self._infra.ray_address, self._ray_num_cpus)
+        ray_host.connect(self._infra.ray_address, self._infra.local_ray_cpus())
 
     def run(self) -> None:
         self.connect()  # a no-op when already connected
@@ -82,21 +82,21 @@ class Supervisor:
             if current is not None:
                 self._stop_replicas(current)
                 del self._deployments[key]
-            self._report(descriptor, Status.RETIRED)
+            self._report(descriptor, ModelState.RETIRED)
             return
         if current is not None:  # a role change: the rendezvous acts on it, the replicas don't
             current.descriptor = descriptor
             return
         deployment = Deployment(descriptor, raw, reason="validating")
         self._deployments[key] = deployment
-        self._report(descriptor, Status.LOADING, "validating")
+        self._report(descriptor, ModelState.LOADING, "validating")
         deployment.validation = self._validators.submit(validate_in_subprocess, raw)
 
     def _start(self, deployment: Deployment) -> None:
         d = deployment.descriptor
-        lacking = ray_host.cluster_has(d)
+        lacking = ray_host.what_the_cluster_lacks(d)
         if lacking:  # stays pending; Ray places it if the cluster grows
-            deployment.status, deployment.reason = Status.PENDING, lacking
+            deployment.status, deployment.reason = ModelState.PENDING, lacking
         self._report(d, deployment.status, deployment.reason)
         env = self._infra.model_dump()
         deployment.replicas = [ray_host.start_replica(d, deployment.raw, env, i) for i in range(d.resources.replicas)]
@@ -106,17 +106,17 @@ class Supervisor:
             if deployment.validation is not None:
                 self._watch_validation(deployment)
                 continue
-            if deployment.status not in (Status.LOADING, Status.PENDING):
+            if deployment.status not in (ModelState.LOADING, ModelState.PENDING):
                 continue
             polled = [ray_host.poll_ready(h) for h in deployment.replicas]
             errors = [err for done, err in polled if err]
             if errors:
-                deployment.status, deployment.reason = Status.FAILED, errors[0]
+                deployment.status, deployment.reason = ModelState.FAILED, errors[0]
                 self._stop_replicas(deployment)
-                self._report(deployment.descriptor, Status.FAILED, errors[0])
+                self._report(deployment.descriptor, ModelState.FAILED, errors[0])
             elif all(done for done, _ in polled):
-                deployment.status, deployment.reason = Status.READY, ""
-                self._report(deployment.descriptor, Status.READY, replicas=len(polled))
+                deployment.status, deployment.reason = ModelState.READY, ""
+                self._report(deployment.descriptor, ModelState.READY, replicas=len(polled))
                 self._retire_older_versions(deployment.descriptor)
 
     def _watch_validation(self, deployment: Deployment) -> None:
@@ -125,8 +125,8 @@ class Supervisor:
         reason = deployment.validation.result()
         deployment.validation = None
         if reason:
-            deployment.status, deployment.reason = Status.FAILED, reason
-            self._report(deployment.descriptor, Status.FAILED, reason)
+            deployment.status, deployment.reason = ModelState.FAILED, reason
+            self._report(deployment.descriptor, ModelState.FAILED, reason)
         else:
             deployment.reason = ""
             self._start(deployment)
@@ -140,8 +140,8 @@ class Supervisor:
             d = other.descriptor
             if d.name == ready.name and d.role is ready.role and d.created_at_us < ready.created_at_us:
                 # Not at once: the new version reads from where its group started, so the old
-                # one first drains what was sent before that (RETIRE_DRAIN_S).
-                self._retirements.append((time.monotonic() + RETIRE_DRAIN_S, d))
+                # one first drains what was sent before that (RUNNER_RETIRE_DRAIN_S).
+                self._retirements.append((time.monotonic() + self._settings.retire_drain_s, d))
 
     def _retire_due(self) -> None:
         now = time.monotonic()
@@ -156,7 +156,7 @@ class Supervisor:
             ray_host.stop_replica(handle)
         deployment.replicas = []
 
-    def _report(self, d: ModelDescriptor, status: Status, reason: str = "", replicas: int = 0) -> None:
+    def _report(self, d: ModelDescriptor, status: ModelState, reason: str = "", replicas: int = 0) -> None:
         log.info("model %s is %s%s", d.key, status.value, f": {reason}" if reason else "")
         self._producer.produce(topics.MODEL_STATUS, codec.encode_status(
             ModelStatus(d.ref, d.data_type, status, reason, replicas, now_us())), key=d.key)

@@ -7,8 +7,8 @@ happened into a reason, and never raises.
     child:   python -m model_runners.validate  (descriptor on stdin, one JSON line on stdout)
 
 The child runs on the CPU only (CUDA reserves far more address space than the cap), with
-its address space capped at 4 GiB: measured, TensorFlow's import and a small SavedModel
-peak at ~1.6 GiB of virtual memory; the JVM for PMML needs a bounded heap to start under
+its address space capped at 4 GiB: TensorFlow's import and a small SavedModel peak at
+about 1.5 GiB of virtual memory (docs/facts.md); the JVM for PMML needs a bounded heap to start under
 a cap (its default reserves a quarter of RAM), so the child gives it one."""
 from __future__ import annotations
 

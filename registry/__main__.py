@@ -1,23 +1,15 @@
 """Run the registry service: `python -m registry`."""
 from __future__ import annotations
 
-import signal
-
 import redis
 
-from common import logs
-from common.settings import InfraSettings
-from registry.service import RegistryService
+from common.entrypoint import serve
+from registry.adapter import RegistryService
 from registry.settings import RegistrySettings
 
 
 def main() -> None:
-    infra = InfraSettings()
-    logs.configure(infra.log_level, "registry")
-    service = RegistryService(infra, RegistrySettings(), redis.Redis.from_url(infra.redis_url))
-    signal.signal(signal.SIGTERM, lambda *_: service.stop())
-    signal.signal(signal.SIGINT, lambda *_: service.stop())
-    service.run()
+    serve("registry", lambda infra: RegistryService(infra, RegistrySettings(), redis.Redis.from_url(infra.redis_url)))
 
 
 if __name__ == "__main__":

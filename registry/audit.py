@@ -1,14 +1,7 @@
 """The audit store and serving stats, in Redis, written from the decisions and
 late-scores topics. Recording is idempotent: a redelivered decision is ignored, so
-counts stay right under at-least-once delivery.
-
-Keys (all expire after the retention):
-  rv:audit:{request_id}      JSON: the request as received, every score, the decision
-  rv:record:{record_id}      sorted set of request ids by time
-  rv:mstats:{name}           hash "{version}|{counter}" -> count
-  rv:mlat:{name}|{version}   list of the most recent latencies (ms)
-  rv:dstats:{data_type}      hash reason -> count;  rv:dlat:{data_type}: recent official latencies
-"""
+counts stay right under at-least-once delivery. The keys, and which of them expire,
+are in keys.py."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
@@ -17,6 +10,7 @@ import orjson
 import redis
 
 from common.domain import Decision, Score
+from registry import keys
 from registry.audit_format import decision_record, score_record
 
 LATENCY_WINDOW = 10_000
@@ -30,7 +24,7 @@ class AuditStore:
     def record_decisions(self, decisions: list[Decision]) -> None:
         pipe = self._redis.pipeline(transaction=False)
         for d in decisions:
-            pipe.set(f"rv:audit:{d.request.request_id}", orjson.dumps(decision_record(d)), nx=True,
+            pipe.set(keys.audit(d.request.request_id), orjson.dumps(decision_record(d)), nx=True,
                      ex=self._retention_s)
         fresh = [d for d, new in zip(decisions, pipe.execute()) if new]
         pipe, tally = self._redis.pipeline(transaction=False), _Tally()
@@ -42,7 +36,7 @@ class AuditStore:
     def record_late(self, scores: list[Score]) -> None:
         pipe, tally = self._redis.pipeline(transaction=False), _Tally()
         for s in scores:
-            key = f"rv:audit:{s.request_id}:late"
+            key = keys.late(s.request_id)
             pipe.rpush(key, orjson.dumps(score_record(s, latency_ms=None, late=True)))
             pipe.expire(key, self._retention_s)
             tally.bump(s.model.name, s.model.version, "late")
@@ -52,11 +46,12 @@ class AuditStore:
     def _count_decision(self, pipe, tally: _Tally, d: Decision) -> None:
         answer, rid = d.answer, d.request.request_id
         if d.request.record_id:
-            key = f"rv:record:{d.request.record_id}"
+            key = keys.record(d.request.record_id)
             pipe.zadd(key, {rid: d.request.enqueued_at_us})
             pipe.expire(key, self._retention_s)
-        tally.counts[(f"rv:dstats:{answer.data_type}", answer.reason.value)] += 1
-        tally.latencies[f"rv:dlat:{answer.data_type}"].append((answer.decided_at_us - d.request.enqueued_at_us) / 1000)
+        tally.counts[(keys.data_type_stats(answer.data_type), answer.reason.value)] += 1
+        tally.latencies[keys.data_type_latency(answer.data_type)].append(
+            (answer.decided_at_us - d.request.enqueued_at_us) / 1000)
         latencies = {a.model: a.latency_us / 1000 for a in answer.answered}
         for s in d.scores:
             name, version = s.model.name, s.model.version
@@ -64,7 +59,7 @@ class AuditStore:
             if s.error:
                 tally.bump(name, version, "errors")
                 continue
-            tally.latencies[f"rv:mlat:{name}|{version}"].append(latencies.get(s.model, 0.0))
+            tally.latencies[keys.model_latency(name, version)].append(latencies.get(s.model, 0.0))
             if answer.model == s.model:
                 tally.bump(name, version, "wins")
             if answer.model is not None:
@@ -82,7 +77,7 @@ class _Tally:
         self.latencies: defaultdict[str, list[float]] = defaultdict(list)  # list key -> values, oldest first
 
     def bump(self, name: str, version: str, counter: str) -> None:
-        self.counts[(f"rv:mstats:{name}", f"{version}|{counter}")] += 1
+        self.counts[(keys.model_stats(name), f"{version}|{counter}")] += 1
 
     def write(self, pipe) -> None:
         for (key, field), increment in self.counts.items():

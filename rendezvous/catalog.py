@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from common.descriptors import DataTypePolicy, ModelDescriptor, ModelStatus, Status
+from common.descriptors import DataTypePolicy, ModelDescriptor, ModelStatus, ModelState
 from common.domain import ModelRef, Role
 from common.policies import Policy, build_policy
 from common.policies.base import PolicyError
@@ -28,7 +28,7 @@ class Catalog:
         self._expected_cache.clear()
 
     def set_status(self, status: ModelStatus) -> None:
-        if status.status is Status.READY:
+        if status.status is ModelState.READY:
             self._ready.add(status.model)
         else:
             self._ready.discard(status.model)

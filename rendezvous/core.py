@@ -45,7 +45,7 @@ class Absorbed:
     source: Any
 
 
-Outcome = Answered | LateScore | Rejected | Absorbed
+Effect = Answered | LateScore | Rejected | Absorbed
 
 
 class RendezvousCore:
@@ -60,7 +60,7 @@ class RendezvousCore:
         self._answered_limit, self._answered_ttl_us = answered_limit, answered_ttl_us
 
     # Inputs ----------------------------------------------------------------------
-    def on_request(self, request: Request, now_us: int, source: Any = None) -> list[Outcome]:
+    def on_request(self, request: Request, now_us: int, source: Any = None) -> list[Effect]:
         rid = request.request_id
         if rid in self.open or rid in self._answered:
             return [Absorbed(source)]  # redelivered: it has (or will get) its one answer
@@ -70,13 +70,13 @@ class RendezvousCore:
                           policy=policy.name, expected=self.catalog.expected(request.data_type),
                           backstops=self.catalog.backstops(request.data_type))
         self.open[rid] = (mailbox, source)
-        outcomes: list[Outcome] = []
+        outcomes: list[Effect] = []
         for score, arrived_us, score_source in self._early.pop(rid, ()):
             outcomes.extend(self._add_score(mailbox, score, arrived_us, score_source))
         outcomes.extend(self._evaluate(rid, now_us))
         return outcomes
 
-    def on_score(self, score: Score, now_us: int, source: Any = None) -> list[Outcome]:
+    def on_score(self, score: Score, now_us: int, source: Any = None) -> list[Effect]:
         if not self.catalog.knows(score.model):
             return [Rejected(f"score from unknown model version {score.model}", source)]
         rid = score.request_id
@@ -87,8 +87,8 @@ class RendezvousCore:
             return self._keep_early(score, now_us, source)
         return self._add_score(opened[0], score, now_us, source) + self._evaluate(rid, now_us)
 
-    def on_tick(self, now_us: int) -> list[Outcome]:
-        outcomes: list[Outcome] = []
+    def on_tick(self, now_us: int) -> list[Effect]:
+        outcomes: list[Effect] = []
         while self._timers and self._timers[0][0] <= now_us:
             _, rid = heapq.heappop(self._timers)
             if rid in self.open:
@@ -101,7 +101,7 @@ class RendezvousCore:
         return self._timers[0][0] if self._timers else None
 
     # Internals -------------------------------------------------------------------
-    def _add_score(self, mailbox: Mailbox, score: Score, now_us: int, source: Any) -> list[Outcome]:
+    def _add_score(self, mailbox: Mailbox, score: Score, now_us: int, source: Any) -> list[Effect]:
         entry = Entry(score, self._role_at_arrival(mailbox, score), self.catalog.quality(score.model), now_us)
         mailbox.add(entry)  # a duplicate is simply not added again
         return [Absorbed(source)]
@@ -115,7 +115,7 @@ class RendezvousCore:
             return Role.BACKSTOP if score.model in mailbox.backstops else Role.SERVE
         return role
 
-    def _evaluate(self, rid: str, now_us: int) -> list[Outcome]:
+    def _evaluate(self, rid: str, now_us: int) -> list[Effect]:
         mailbox, source = self.open[rid]
         verdict = self._verdict(mailbox, now_us)
         if not isinstance(verdict, Choose):
@@ -149,8 +149,8 @@ class RendezvousCore:
             late=mailbox.late_models(), waited_us=now_us - mailbox.arrived_us, decided_at_us=now_us)
         return Decision(request, answer, tuple(e.score for e in mailbox.entries.values()))
 
-    def _keep_early(self, score: Score, now_us: int, source: Any) -> list[Outcome]:
-        outcomes: list[Outcome] = []
+    def _keep_early(self, score: Score, now_us: int, source: Any) -> list[Effect]:
+        outcomes: list[Effect] = []
         if len(self._early) >= self._early_limit:  # bounded: the oldest goes first
             _, dropped = self._early.popitem(last=False)
             outcomes.extend(Rejected("no request arrived for this score (early buffer full)", s)
@@ -159,8 +159,8 @@ class RendezvousCore:
         outcomes.append(Absorbed(source))
         return outcomes
 
-    def _expire_early(self, now_us: int) -> list[Outcome]:
-        outcomes: list[Outcome] = []
+    def _expire_early(self, now_us: int) -> list[Effect]:
+        outcomes: list[Effect] = []
         while self._early:
             rid, held = next(iter(self._early.items()))
             if now_us - held[0][1] < self._early_ttl_us:

@@ -13,3 +13,7 @@ class RendezvousSettings(BaseSettings):
     claim_ttl_s: int = Field(3600, ge=60, description="How long an answer's claim is kept in Redis.")
     early_score_ttl_s: int = Field(30, ge=1, description="How long a score waits for its request.")
     early_score_limit: int = Field(10_000, ge=1, description="Most request ids with early scores held.")
+    answered_ttl_s: int = Field(300, ge=1, description="How long an answered request id is remembered, so that "
+                                "a redelivered request is absorbed instead of answered again.")
+    answered_limit: int = Field(200_000, ge=1, description="Most answered request ids remembered (the oldest are "
+                                "forgotten first).")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from common.topics import CORE_TOPICS
 from common.kafka import KafkaProducer, ensure_topics
 from common.settings import InfraSettings
-from registry.publisher import publish_model, publish_policy
+from common.publishing import publish_model, publish_policy
 
 
 

@@ -10,6 +10,9 @@ from pathlib import Path
 
 import httpx
 
+from common.descriptors import FORMATS
+from common.domain import Role
+
 
 def add_parser(sub) -> None:
     models = sub.add_parser("models", help="publish and manage models through the admin API")
@@ -22,8 +25,8 @@ def add_parser(sub) -> None:
     pub.add_argument("--name", required=True)
     pub.add_argument("--version", required=True)
     pub.add_argument("--data-type", required=True)
-    pub.add_argument("--format", required=True, choices=("onnx", "pmml", "tensorflow"))
-    pub.add_argument("--role", default="serve", choices=("serve", "warm", "backstop", "retired"))
+    pub.add_argument("--format", required=True, choices=FORMATS)
+    pub.add_argument("--role", default="serve", choices=[r.value for r in Role])
     pub.add_argument("--description", default="")
     pub.add_argument("--inputs", default="", help="input feature names, comma-separated, in order")
     pub.add_argument("--quality-metric", default="")
@@ -35,7 +38,7 @@ def add_parser(sub) -> None:
     role = verbs.add_parser("role", help="promote, demote or retire a version")
     role.add_argument("name")
     role.add_argument("version")
-    role.add_argument("role", choices=("serve", "warm", "backstop", "retired"))
+    role.add_argument("role", choices=[r.value for r in Role])
 
 
 def run(args: argparse.Namespace) -> int:

@@ -1,10 +1,10 @@
 """`make up`: run the whole platform in the foreground on the embedded default.
 
-Starts, each only where its setting is absent, a broker (KAFKA_BOOTSTRAP), a Redis
-(REDIS_URL) and a local Ray (RAY_ADDRESS, started by the runner supervisor); then
-creates the topics and publishes the demo models and policy; then starts the registry,
-rendezvous, runner supervisor and gateway. The broker is Apache Kafka, its data kept
-under .run/kafka between runs (`make clean` starts it over).
+In this order: a broker (unless KAFKA_BOOTSTRAP is set) and a Redis (unless REDIS_URL
+is set); the topics, and the demo models (trained here) and policy published; then the
+registry, rendezvous, runner supervisor and gateway. The supervisor starts a local Ray
+unless RAY_ADDRESS is set. The broker is Apache Kafka, its data kept under .run/kafka
+between runs (`make clean` starts it over).
 Ctrl-C or SIGTERM stops everything it started, by PID, in reverse order."""
 from __future__ import annotations
 

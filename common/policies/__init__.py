@@ -1,12 +1,12 @@
-"""Policies are plug-ins registered by name and imported on first use.
+"""Policies are plug-ins registered by name and imported on first use (common.plugins).
 
 Each is a small class built from its parameters, with one method:
 `decide(mailbox, now_us) -> Wait | Choose` (see base.py)."""
 from __future__ import annotations
 
-import importlib
 from typing import Mapping
 
+from common import plugins
 from common.policies.base import Policy, PolicyError
 
 REGISTRY: dict[str, str] = {
@@ -20,9 +20,7 @@ REGISTRY: dict[str, str] = {
 def build_policy(name: str, params: Mapping[str, str]) -> Policy:
     """Build a policy by name; an unknown name raises an error listing the valid ones."""
     try:
-        target = REGISTRY[name]
-    except KeyError:
-        raise PolicyError(f"unknown policy {name!r}; valid policies: {', '.join(sorted(REGISTRY))}") from None
-    module_name, class_name = target.split(":")
-    cls = getattr(importlib.import_module(module_name), class_name)
+        cls = plugins.lookup(REGISTRY, name, "policy", "policies")
+    except plugins.UnknownPlugin as exc:
+        raise PolicyError(str(exc)) from None
     return cls(dict(params))

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping, Protocol
+from typing import Any, Mapping, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from common.domain import Reason
 from common.errors import PlatformError
@@ -21,7 +23,7 @@ class Choose:
     reason: Reason
 
 
-Decision = Wait | Choose
+Verdict = Wait | Choose  # what a policy says; the audited Decision (common.domain) is what came of it
 
 
 class PolicyError(PlatformError):
@@ -34,35 +36,37 @@ class Policy(Protocol):
     name: str
     deadline_ms: int
 
-    def decide(self, mailbox: Mailbox, now_us: int) -> Decision: ...
+    def decide(self, mailbox: Mailbox, now_us: int) -> Verdict: ...
 
 
-def int_param(params: Mapping[str, str], key: str, default: int, low: int, high: int) -> int:
-    raw = params.get(key, default)
+class PolicyParams(BaseModel):
+    """A policy's parameters, typed. They arrive as JSON values over HTTP and as strings
+    on the policies topic (map<string, string>); pydantic turns both into these types,
+    so the admin API and the rendezvous validate the same way. Unknown names are refused."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    deadline_ms: int = Field(50, ge=1, le=600_000, description="Answer by this many ms after the request "
+                                                                "was enqueued; a request may ask for less.")
+
+
+def parse_params(cls: type[PolicyParams], params: Mapping[str, Any], policy: str) -> Any:
+    """Validate a policy's parameters; PolicyError (422) names each bad one."""
     try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        raise PolicyError(f"{key} must be an integer, got {raw!r}") from None
-    if not low <= value <= high:
-        raise PolicyError(f"{key} must be between {low} and {high}, got {value}")
-    return value
+        return cls.model_validate(dict(params))
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'params'}: {e['msg']}" for e in exc.errors())
+        raise PolicyError(f"policy {policy}: {problems}") from None
 
 
-def check_known(params: Mapping[str, str], allowed: set[str], policy: str) -> None:
-    unknown = set(params) - allowed
-    if unknown:
-        raise PolicyError(f"policy {policy} has no parameter {', '.join(sorted(unknown))}; "
-                          f"it takes {', '.join(sorted(allowed))}")
-
-
-def timeout_or_wait(mailbox: Mailbox, now_us: int) -> Decision:
+def timeout_or_wait(mailbox: Mailbox, now_us: int) -> Verdict:
     """Every policy ends the same way: an explicit timeout answer at the deadline."""
     if now_us >= mailbox.deadline_us:
         return Choose(None, Reason.TIMEOUT)
     return Wait(mailbox.deadline_us)
 
 
-def backstop_or_wait(mailbox: Mailbox, now_us: int, backstop: str) -> Decision:
+def backstop_or_wait(mailbox: Mailbox, now_us: int, backstop: str) -> Verdict:
     """At the deadline, or once every expected model has spoken, fall back to the backstop."""
     if now_us >= mailbox.deadline_us or mailbox.all_expected_answered():
         entry = mailbox.from_model(backstop) if backstop else None

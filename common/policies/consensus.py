@@ -17,24 +17,31 @@ without being expected; consensus needs at least `quorum` of them.
 from __future__ import annotations
 
 import math
-from typing import Mapping
+from typing import Any, Mapping
+
+from pydantic import Field
 
 from common.domain import ModelRef, Reason, Role
 from common.mailbox import Entry, Mailbox
-from common.policies.base import Choose, Decision, backstop_or_wait, check_known, int_param
+from common.policies.base import Choose, PolicyParams, Verdict, backstop_or_wait, parse_params
+
+
+class ConsensusParams(PolicyParams):
+    # Below 3 a "majority" is one model agreeing with itself or a coin toss between two.
+    quorum: int = Field(3, ge=3, le=1_000, description="The fewest voters, and votes, that make a consensus.")
+    backstop: str = Field("", description="The model (by name) that answers when there is no consensus; "
+                                          "it never votes.")
 
 
 class ConsensusPolicy:
     name = "consensus"
+    Params = ConsensusParams
 
-    def __init__(self, params: Mapping[str, str]):
-        check_known(params, {"quorum", "backstop", "deadline_ms"}, self.name)
-        # Below 3 a "majority" is one model agreeing with itself or a coin toss between two.
-        self.quorum = int_param(params, "quorum", 3, 3, 1_000)
-        self.backstop = params.get("backstop", "")
-        self.deadline_ms = int_param(params, "deadline_ms", 50, 1, 600_000)
+    def __init__(self, params: Mapping[str, Any]):
+        p = parse_params(self.Params, params, self.name)
+        self.quorum, self.backstop, self.deadline_ms = p.quorum, p.backstop, p.deadline_ms
 
-    def decide(self, mailbox: Mailbox, now_us: int) -> Decision:
+    def decide(self, mailbox: Mailbox, now_us: int) -> Verdict:
         votes = self._votes(mailbox)
         electorate = self._electorate(mailbox, votes)
         if len(electorate) >= self.quorum:

@@ -4,26 +4,29 @@ Answers at once when the preferred model answers; falls back to the backstop at 
 deadline, or earlier when every expected model has spoken (the preferred one failed)."""
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Any, Mapping
+
+from pydantic import Field
 
 from common.domain import Reason
 from common.mailbox import Mailbox
-from common.policies.base import (Choose, Decision, PolicyError, backstop_or_wait, check_known,
-                                      int_param)
+from common.policies.base import Choose, PolicyParams, Verdict, backstop_or_wait, parse_params
+
+
+class DeadlineParams(PolicyParams):
+    preferred: str = Field(min_length=1, description="The model (by name) whose answer is wanted.")
+    backstop: str = Field("", description="The model that answers when the preferred one is late or fails.")
 
 
 class DeadlinePolicy:
     name = "deadline"
+    Params = DeadlineParams
 
-    def __init__(self, params: Mapping[str, str]):
-        check_known(params, {"preferred", "backstop", "deadline_ms"}, self.name)
-        self.preferred = params.get("preferred", "")
-        self.backstop = params.get("backstop", "")
-        if not self.preferred:
-            raise PolicyError("policy deadline needs a preferred model")
-        self.deadline_ms = int_param(params, "deadline_ms", 50, 1, 600_000)
+    def __init__(self, params: Mapping[str, Any]):
+        p = parse_params(self.Params, params, self.name)
+        self.preferred, self.backstop, self.deadline_ms = p.preferred, p.backstop, p.deadline_ms
 
-    def decide(self, mailbox: Mailbox, now_us: int) -> Decision:
+    def decide(self, mailbox: Mailbox, now_us: int) -> Verdict:
         preferred = mailbox.from_model(self.preferred)
         if preferred is not None:
             return Choose(preferred, Reason.PREFERRED)

@@ -1,21 +1,28 @@
 """`first`: the first successful answer from a serving (or backstop) model."""
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Any, Mapping
+
+from pydantic import Field
 
 from common.domain import Reason
 from common.mailbox import Mailbox
-from common.policies.base import Choose, Decision, Wait, check_known, int_param
+from common.policies.base import Choose, PolicyParams, Verdict, Wait, parse_params
+
+
+class FirstParams(PolicyParams):
+    deadline_ms: int = Field(100, ge=1, le=600_000, description="Answer by this many ms after the request "
+                                                                 "was enqueued; a request may ask for less.")
 
 
 class FirstPolicy:
     name = "first"
+    Params = FirstParams
 
-    def __init__(self, params: Mapping[str, str]):
-        check_known(params, {"deadline_ms"}, self.name)
-        self.deadline_ms = int_param(params, "deadline_ms", 100, 1, 600_000)
+    def __init__(self, params: Mapping[str, Any]):
+        self.deadline_ms = parse_params(self.Params, params, self.name).deadline_ms
 
-    def decide(self, mailbox: Mailbox, now_us: int) -> Decision:
+    def decide(self, mailbox: Mailbox, now_us: int) -> Verdict:
         official = mailbox.official()
         if official:
             return Choose(official[0], Reason.FIRST)

@@ -11,12 +11,13 @@
 """
 from __future__ import annotations
 
-import math
-from typing import Mapping
+from typing import Any, Literal, Mapping
+
+from pydantic import Field, field_validator, model_validator
 
 from common.domain import Reason
 from common.mailbox import Entry, Mailbox
-from common.policies.base import Choose, Decision, PolicyError, Wait, check_known, int_param
+from common.policies.base import Choose, PolicyParams, Verdict, Wait, parse_params
 
 MEASURES = {
     "metric": lambda entry: entry.quality,
@@ -24,18 +25,33 @@ MEASURES = {
 }
 
 
+class QualityParams(PolicyParams):
+    by: Literal["metric", "confidence"] = Field("metric", description="Rank by the model's quality metric "
+                                                "(from its descriptor) or by the score's confidence.")
+    min_quality: float | None = Field(None, allow_inf_nan=False, description="With by=metric: answer as soon as "
+                                      "an arrived model's quality reaches this (good enough, don't wait).")
+
+    @field_validator("min_quality", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value):
+        return None if value == "" else value  # the wire has strings only, and "" for "not set"
+
+    @model_validator(mode="after")
+    def _min_quality_needs_metric(self):
+        if self.min_quality is not None and self.by != "metric":
+            raise ValueError(f"min_quality applies only with by=metric, not by={self.by}")
+        return self
+
+
 class QualityPolicy:
     name = "quality"
+    Params = QualityParams
 
-    def __init__(self, params: Mapping[str, str]):
-        check_known(params, {"by", "min_quality", "deadline_ms"}, self.name)
-        self.by = params.get("by", "metric")
-        if self.by not in MEASURES:
-            raise PolicyError(f"by must be one of {', '.join(sorted(MEASURES))}, got {self.by!r}")
-        self.min_quality = _min_quality(params, self.by)
-        self.deadline_ms = int_param(params, "deadline_ms", 50, 1, 600_000)
+    def __init__(self, params: Mapping[str, Any]):
+        p = parse_params(self.Params, params, self.name)
+        self.by, self.min_quality, self.deadline_ms = p.by, p.min_quality, p.deadline_ms
 
-    def decide(self, mailbox: Mailbox, now_us: int) -> Decision:
+    def decide(self, mailbox: Mailbox, now_us: int) -> Verdict:
         best, settled = self._best(mailbox), self._settled(mailbox, now_us)
         if best is not None and (settled or self._good_enough(best)):
             return Choose(best, Reason.QUALITY)
@@ -55,17 +71,3 @@ class QualityPolicy:
     def _settled(mailbox: Mailbox, now_us: int) -> bool:
         return now_us >= mailbox.deadline_us or mailbox.all_expected_answered()
 
-
-def _min_quality(params: Mapping[str, str], by: str) -> float | None:
-    raw = params.get("min_quality")
-    if raw is None or raw == "":
-        return None
-    if by != "metric":
-        raise PolicyError(f"min_quality applies only with by=metric, not by={by}")
-    try:
-        value = float(raw)
-    except (TypeError, ValueError):
-        raise PolicyError(f"min_quality must be a number, got {raw!r}") from None
-    if not math.isfinite(value):
-        raise PolicyError(f"min_quality must be a finite number, got {raw!r}")
-    return value

@@ -1,7 +1,7 @@
 """The hot-swap phase: a steady open loop while a new version of the preferred model
 replaces the old one, and the p99 before, during and after the swap.
 
-The new version is published the way any publisher does (``registry.publisher``);
+The new version is published the way any publisher does (``common.publishing``);
 the runner supervisor starts it, and once it is ready retires the old version after
 a drain.  "During" runs from the publication to the old version's retirement, so
 it holds the new replica's start-up, both versions scoring, and the drain.
@@ -14,7 +14,7 @@ import subprocess
 import time
 from collections import Counter
 
-from common.descriptors import Status
+from common.descriptors import ModelState
 from loadtest.bench import read_result
 from loadtest.ledger import read_ledger
 from loadtest.ledger_check import is_official
@@ -22,7 +22,7 @@ from loadtest.peers import models as bench_models
 from loadtest.peers.procs import ROOT, child_env
 from loadtest.peers.summary import MAX_ERROR_SHARE
 from loadtest.report import got_response
-from loadtest.stats import percentile
+from common.stats import percentile
 
 NEW_VERSION = "2"
 
@@ -43,9 +43,9 @@ def run_swap(bench, platform, data_type: str, trained: list, target: list[str], 
         time.sleep(p.swap_before_s)
         published = time.time()
         platform.publish(data_type, [new], with_policy=False)
-        platform.wait_status([new.key], Status.READY, timeout=p.swap_duration_s)
+        platform.wait_status([new.key], ModelState.READY, timeout=p.swap_duration_s)
         ready = time.time()
-        platform.wait_status([old_key], Status.RETIRED, timeout=p.swap_duration_s)
+        platform.wait_status([old_key], ModelState.RETIRED, timeout=p.swap_duration_s)
         retired = time.time()
         say(f"hot swap: {new.key} ready {ready - published:.1f} s after publication, {old_key} retired "
             f"after {retired - published:.1f} s")

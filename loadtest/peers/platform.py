@@ -1,6 +1,6 @@
 """This platform as the benchmark runs it: ``python -m stack up --no-demo`` on the
 embedded default (its own Apache Kafka broker, Valkey and local Ray, all under its
-own run folder), with the bench's models published through ``registry.publisher``
+own run folder), with the bench's models published through ``common.publishing``
 the way any publisher does.
 
 ``stack up`` only says READY once every data type has a ready model, so the
@@ -20,13 +20,13 @@ from pathlib import Path
 from confluent_kafka import OFFSET_BEGINNING, Consumer
 
 from common import codec, topics
-from common.descriptors import ModelDescriptor, Status
+from common.descriptors import ModelDescriptor, ModelState
 from common.errors import WireError
 from common.kafka import KafkaProducer, assign_all, consumer_config
 from common.settings import InfraSettings
 from loadtest.peers import models as bench_models
 from loadtest.peers.procs import Server, child_env, free_port, wait_for_answer
-from registry.publisher import publish_model, publish_policy
+from common.publishing import publish_model, publish_policy
 
 SAMPLE = {"features": [5.1, 3.5, 1.4, 0.2], "record_id": "bench-probe"}
 
@@ -118,24 +118,24 @@ class Platform:
     def wait_serving(self, data_type: str, descriptors: list[ModelDescriptor], timeout: float = 120.0) -> float:
         """Every model ready, then three official answers in a row from the preferred (or only) model."""
         started = time.monotonic()
-        self.wait_status([d.key for d in descriptors], Status.READY, timeout)
+        self.wait_status([d.key for d in descriptors], ModelState.READY, timeout)
         wanted = "first" if len(descriptors) == 1 else "preferred"
         for url in self.urls:
             wait_for_answer(f"{url}/v1/predict/{data_type}", SAMPLE, self.server, timeout,
                             want=lambda r: r.status_code == 200 and r.json().get("reason") == wanted)
         return time.monotonic() - started
 
-    def wait_status(self, keys: list[str], status: Status, timeout: float) -> None:
+    def wait_status(self, keys: list[str], status: ModelState, timeout: float) -> None:
         """Read the model-status topic until every key's latest status is ``status``."""
         consumer = Consumer(consumer_config(self.infra, None))
         assign_all(consumer, [topics.MODEL_STATUS], OFFSET_BEGINNING)
-        latest: dict[str, Status] = {}
+        latest: dict[str, ModelState] = {}
         deadline = time.monotonic() + timeout
         try:
             while time.monotonic() < deadline:
                 if all(latest.get(k) is status for k in keys):
                     return
-                if any(latest.get(k) is Status.FAILED for k in keys) and status is not Status.FAILED:
+                if any(latest.get(k) is ModelState.FAILED for k in keys) and status is not ModelState.FAILED:
                     raise RuntimeError(f"a model failed to load: {latest}")
                 msg = consumer.poll(0.2)
                 if msg is None or msg.error():

@@ -1,23 +1,21 @@
-"""Runtimes are plug-ins named by format and imported on first use, so only a runner
-that serves a TensorFlow model ever imports TensorFlow."""
+"""Runtimes are plug-ins named by format (common.descriptors.RUNTIMES) and imported on
+first use, so only a runner that serves a TensorFlow model ever imports TensorFlow."""
 from __future__ import annotations
 
-import importlib
-
+from common import plugins
+from common.descriptors import RUNTIMES
 from model_runners.runtimes.base import ModelLoadError, Runtime
 
-REGISTRY: dict[str, str] = {
-    "onnx": "model_runners.runtimes.onnx:OnnxRuntime",
-    "pmml": "model_runners.runtimes.pmml:PmmlRuntime",
-    "tensorflow": "model_runners.runtimes.tensorflow:TensorflowRuntime",
-}
+
+def runtime_class(fmt: str) -> type:
+    """The runtime class of a format (its module imported, its libraries not yet: those
+    load in load()); an unknown format raises an error listing the valid ones."""
+    try:
+        return plugins.lookup(RUNTIMES, fmt, "format")
+    except plugins.UnknownPlugin:
+        raise ModelLoadError(f"unsupported format {fmt!r}; supported: {', '.join(sorted(RUNTIMES))}") from None
 
 
 def create_runtime(fmt: str, *, use_gpu: bool = False) -> Runtime:
-    """A fresh runtime for a format; an unknown one raises an error listing the valid ones."""
-    try:
-        target = REGISTRY[fmt]
-    except KeyError:
-        raise ModelLoadError(f"unsupported format {fmt!r}; supported: {', '.join(sorted(REGISTRY))}") from None
-    module_name, class_name = target.split(":")
-    return getattr(importlib.import_module(module_name), class_name)(use_gpu=use_gpu)
+    """A fresh runtime for a format."""
+    return runtime_class(fmt)(use_gpu=use_gpu)

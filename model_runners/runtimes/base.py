@@ -42,6 +42,10 @@ class Artifact:
 
 
 class Runtime(Protocol):
+    # True when the artifact is an archive to unpack into a directory (a SavedModel)
+    # rather than one file; materialize() reads it from the class.
+    unpacks_archive: bool
+
     def load(self, artifact: Artifact) -> None: ...
 
     def score_batch(self, rows: Sequence[Sequence[float]]) -> list[Prediction | RowError]: ...

@@ -31,6 +31,8 @@ def reject_external_data(path: str) -> None:
 
 
 class OnnxRuntime:
+    unpacks_archive = False
+
     def __init__(self, use_gpu: bool = False):
         self._use_gpu = use_gpu
         self._session = None

@@ -1,8 +1,8 @@
 """PMML through pypmml (PMML4S on a JVM, reached over py4j).
 
-Speed (docs/facts.md, and measured again on 2 cores): a dict per record costs one py4j
-round trip per field (~1-4 ms); one JSON string per call is ~0.2-0.3 ms; a batch as
-one "split" JSON string ({"columns": ..., "data": [[...], ...]}) is ~10-25 µs a row.
+Speed (docs/facts.md): a dict per record costs one py4j round trip per field (~1-4 ms);
+one JSON string per call is ~0.25 ms; a batch as one "split" JSON string
+({"columns": ..., "data": [[...], ...]}) is ~40-50 µs a row.
 So a micro-batch goes as split JSON, in chunks: a reply over ~8 KB stalls ~44 ms
 (py4j's socket meets Nagle and delayed ACK), so each chunk's reply is kept under that.
 
@@ -80,6 +80,8 @@ def start_java() -> None:
 
 
 class PmmlRuntime:
+    unpacks_archive = False
+
     def __init__(self, use_gpu: bool = False):  # PMML4S runs on the CPU only
         self._model = None
         self._inputs: list[str] = []

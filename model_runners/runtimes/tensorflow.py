@@ -49,6 +49,8 @@ def looks_like_probabilities(name: str, values: np.ndarray) -> bool:
 
 
 class TensorflowRuntime:
+    unpacks_archive = True  # a SavedModel travels as a .tar.gz or .zip
+
     def __init__(self, use_gpu: bool = False):
         self._use_gpu = use_gpu
         self._tf = self._model = self._serve = None

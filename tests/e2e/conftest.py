@@ -76,10 +76,38 @@ def platform(tmp_path_factory):
         raise
     # Keep reading after READY: a full pipe would block `stack up` when it logs a restart.
     threading.Thread(target=lambda: output.extend(iter(proc.stdout.readline, "")), daemon=True).start()
-    yield Platform(proc, f"http://127.0.0.1:{port}", output, model_dir)
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(60)
+    platform = Platform(proc, f"http://127.0.0.1:{port}", output, model_dir)
+    yield platform
+    # The shutdown check runs here, when the last e2e test is done with the platform: a
+    # fixture's teardown is last by construction, whatever the test files are called.
+    check_sigterm_stops_every_process(platform)
+
+
+def check_sigterm_stops_every_process(platform: Platform) -> None:
+    """SIGTERM to `stack up` stops every process it started (and Ray's, in the
+    supervisor's process group), and it exits 0."""
+    pids = platform.pids
+    assert {"broker", "redis", "registry", "rendezvous", "model_runners", "gateway"} <= set(pids)
+    if platform.proc.poll() is not None:
+        raise AssertionError(f"`stack up` exited before the shutdown check, with {platform.proc.returncode}")
+    platform.proc.send_signal(signal.SIGTERM)
+    try:
+        assert platform.proc.wait(90) == 0
+    except subprocess.TimeoutExpired:
+        platform.proc.kill()
+        raise
+    assert [name for name, pid in pids.items() if _alive(pid)] == []
+    leftover = subprocess.run(["pgrep", "-g", str(pids["model_runners"])], capture_output=True, text=True).stdout
+    assert leftover.strip() == ""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().split()[2] != "Z"
 
 
 @pytest.fixture(scope="session")
@@ -126,9 +154,9 @@ def retire_afterwards(admin):
 
 # One platform serves every e2e module, so order matters: the latency-sensitive checks
 # run on a fresh platform, the modules that load many models (TensorFlow included) after
-# them, and the shutdown check last.
+# them. The shutdown check is the platform fixture's teardown, after all of them.
 MODULE_ORDER = ("test_platform", "test_audit", "test_rendezvous_failover", "test_models", "test_model_formats",
-                "test_security", "test_zz_shutdown")
+                "test_security")
 
 
 def pytest_collection_modifyitems(items):
@@ -138,5 +166,5 @@ def pytest_collection_modifyitems(items):
         path = Path(str(item.fspath))
         if path.parent != e2e:
             return 0, 0
-        return 1, MODULE_ORDER.index(path.stem) if path.stem in MODULE_ORDER else len(MODULE_ORDER) - 1
+        return 1, MODULE_ORDER.index(path.stem) if path.stem in MODULE_ORDER else len(MODULE_ORDER)
     items.sort(key=rank)  # stable: tests keep their order within a module

@@ -20,7 +20,7 @@ from common.domain import Role
 from common.kafka import KafkaProducer
 from common.settings import InfraSettings
 from conftest import ROOT, wait_for_status
-from registry.publisher import publish_model, publish_policy
+from common.publishing import publish_model, publish_policy
 from stack import demo
 from tests import model_factory as mf
 

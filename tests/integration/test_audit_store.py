@@ -6,7 +6,7 @@ import redis
 from common.domain import (Answer, Decision, Features, ModelLatency, ModelRef, Output, Reason, Request,
                            ReturnAddress, Score)
 from registry.audit import AuditStore
-from registry.audit_queries import AuditQueries
+from registry.client import AuditClient
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -28,7 +28,7 @@ def decision_obj(request, answer, scores):
 
 def test_audit_record_index_late_scores_and_stats(redis_url, unique):
     client = redis.Redis.from_url(redis_url)
-    store, queries = AuditStore(client, retention_s=600), AuditQueries(client)
+    store, queries = AuditStore(client, retention_s=600), AuditClient(client)
     first, a, b = decision(unique, f"r1-{unique}")
     second, _, _ = decision(unique, f"r2-{unique}", label_b="x")
     store.record_decisions([first, second])

@@ -9,11 +9,11 @@ import redis
 
 from common import codec, topics
 from common.clock import now_us
-from common.descriptors import DataTypePolicy, ModelDescriptor, ModelStatus, Status
+from common.descriptors import DataTypePolicy, ModelDescriptor, ModelStatus, ModelState
 from common.domain import Features, ModelRef, Output, Reason, Request, ReturnAddress, Role, Score
 from common.kafka import KafkaProducer, ensure_topics
 from helpers import read_topic
-from rendezvous.service import RendezvousService
+from rendezvous.adapter import RendezvousService
 from rendezvous.settings import RendezvousSettings
 
 pytestmark = pytest.mark.timeout(120)
@@ -30,7 +30,7 @@ def world(infra, unique):
         producer.produce(topics.MODELS, codec.encode_descriptor(
             ModelDescriptor(ref.name, ref.version, data_type, "onnx", role)), key=str(ref))
         producer.produce(topics.MODEL_STATUS, codec.encode_status(
-            ModelStatus(ref, data_type, Status.READY)), key=str(ref))
+            ModelStatus(ref, data_type, ModelState.READY)), key=str(ref))
     producer.produce(topics.POLICIES, codec.encode_policy(DataTypePolicy(
         data_type, "deadline", {"preferred": champ.name, "backstop": back.name, "deadline_ms": "300"})),
         key=data_type)

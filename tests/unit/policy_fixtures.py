@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from common.domain import Features, ModelRef, Output, Request, ReturnAddress, Role, Score
 from common.mailbox import Entry, Mailbox
-from common.policies.base import Choose, Decision, Wait
+from common.policies.base import Choose, Verdict, Wait
 
 OPENED_US = 1_000_000
 DEADLINE_US = OPENED_US + 50_000
@@ -52,7 +52,7 @@ def mailbox(*entries: Entry, expected: tuple[str, ...] = ()) -> Mailbox:
     return box
 
 
-def outcome(decision: Decision) -> tuple[str, object]:
+def outcome(decision: Verdict) -> tuple[str, object]:
     """("wait", until_us), or (reason, "model:version" or None) for a Choose."""
     if isinstance(decision, Wait):
         return ("wait", decision.until_us)

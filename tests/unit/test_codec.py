@@ -3,7 +3,7 @@ WireError (which the consume loop dead-letters) instead of crashing a consumer."
 import pytest
 
 from common import codec
-from common.descriptors import DataTypePolicy, ModelDescriptor, ModelStatus, Resources, SchemaField, Status
+from common.descriptors import DataTypePolicy, ModelDescriptor, ModelStatus, Resources, SchemaField, ModelState
 from common.domain import (Answer, Decision, Features, ModelError, ModelLatency, ModelRef, Output, Reason,
                            Request, ReturnAddress, Role, Score)
 from common.errors import WireError
@@ -34,7 +34,7 @@ ERRORED = Answer("r1", "c1", "iris", "deadline", Reason.ERROR, answered=(ModelLa
     (ModelDescriptor("m", "1", "iris", "onnx", Role.WARM, "d", b"\x00\x01", "", "ab",
                      (SchemaField("x"),), (SchemaField("y", "string"),), "accuracy", 0.9, 7,
                      Resources(0.5, 1.0, 2)), codec.encode_descriptor, codec.decode_descriptor),
-    (ModelStatus(ModelRef("m", "1"), "iris", Status.FAILED, "bad bytes", 0, 9), codec.encode_status,
+    (ModelStatus(ModelRef("m", "1"), "iris", ModelState.FAILED, "bad bytes", 0, 9), codec.encode_status,
      codec.decode_status),
     (DataTypePolicy("iris", "deadline", {"preferred": "m"}, 3), codec.encode_policy, codec.decode_policy),
 ], ids=lambda v: type(v).__name__ if not callable(v) else "")

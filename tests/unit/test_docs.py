@@ -7,6 +7,7 @@ from pydantic import AliasChoices
 from common.settings import InfraSettings
 from gateway.settings import GatewaySettings
 from model_runners.artifacts import ArtifactSettings
+from model_runners.settings import RunnerSettings
 from registry.settings import RegistrySettings
 from rendezvous.settings import RendezvousSettings
 
@@ -16,7 +17,7 @@ README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
 
 @pytest.mark.parametrize("cls, prefix", [(InfraSettings, ""), (GatewaySettings, "GATEWAY_"),
                                          (RendezvousSettings, "RENDEZVOUS_"), (RegistrySettings, "REGISTRY_"),
-                                         (ArtifactSettings, "")])
+                                         (ArtifactSettings, ""), (RunnerSettings, "RUNNER_")])
 def test_every_setting_is_documented(cls, prefix):
     for name, field in cls.model_fields.items():
         env = env_name(name, field, prefix)

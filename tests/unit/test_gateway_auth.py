@@ -12,7 +12,7 @@ import pytest
 from pydantic import ValidationError
 
 from common.settings import InfraSettings
-from gateway.app import create_app
+from gateway.adapter import create_app
 from gateway.settings import GatewaySettings
 
 pytestmark = pytest.mark.timeout(30)
@@ -24,7 +24,7 @@ READ_ROUTES = [("/v1/audit/{request_id}", "get"), ("/v1/audit", "get"), ("/v1/mo
 
 
 class FakeAudit:
-    """Answers like registry.audit_queries.AuditQueries, with features in it."""
+    """Answers like registry.client.AuditClient, with features in it."""
 
     def audit(self, request_id):
         return {"request": {"request_id": request_id, "input": {"values": [5.1, 3.5, 1.4, 0.2]}}}

@@ -9,9 +9,9 @@ import httpx
 import pytest
 
 from common.settings import InfraSettings
-from gateway.app import create_app
+from gateway.adapter import create_app
 from gateway.input_schema import MAX_NAMES_SHOWN, FeaturesMismatch, check_features, input_schemas
-from gateway.service import PredictService
+from gateway.core import PredictService
 from gateway.settings import GatewaySettings
 
 pytestmark = pytest.mark.timeout(30)

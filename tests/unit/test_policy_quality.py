@@ -88,7 +88,7 @@ def test_params(params, by, min_quality):
 
 
 @pytest.mark.parametrize("params, names", [
-    pytest.param({"by": "accuracy"}, "by must be one of confidence, metric", id="unknown-measure"),
+    pytest.param({"by": "accuracy"}, "by: Input should be 'metric' or 'confidence'", id="unknown-measure"),
     pytest.param({"min_quality": "high"}, "min_quality", id="min-quality-not-a-number"),
     pytest.param({"min_quality": "nan"}, "min_quality", id="min-quality-nan"),
     pytest.param({"by": "confidence", "min_quality": "0.5"}, "min_quality", id="min-quality-needs-metric"),

@@ -2,7 +2,7 @@
 duplication or lateness of the scores."""
 import pytest
 
-from common.descriptors import DataTypePolicy, ModelDescriptor, ModelStatus, Status
+from common.descriptors import DataTypePolicy, ModelDescriptor, ModelStatus, ModelState
 from common.domain import Features, ModelRef, Output, Reason, Request, ReturnAddress, Role, Score
 from rendezvous.catalog import Catalog
 from rendezvous.core import Absorbed, Answered, LateScore, Rejected, RendezvousCore
@@ -16,7 +16,7 @@ def catalog() -> Catalog:
     cat = Catalog()
     for ref, role in ((CHAMP, Role.SERVE), (BACK, Role.BACKSTOP), (CANARY, Role.WARM)):
         cat.add_model(ModelDescriptor(ref.name, ref.version, "iris", "onnx", role))
-        cat.set_status(ModelStatus(ref, "iris", Status.READY))
+        cat.set_status(ModelStatus(ref, "iris", ModelState.READY))
     cat.set_policy(DataTypePolicy("iris", "deadline", {"preferred": "champ", "backstop": "back",
                                                         "deadline_ms": "50"}))
     return cat
@@ -127,7 +127,7 @@ def test_a_version_retired_mid_request_still_answers_it():
     core = RendezvousCore(cat)
     core.on_request(request(), T0)
     cat.add_model(ModelDescriptor("champ", "1", "iris", "onnx", Role.RETIRED))
-    cat.set_status(ModelStatus(CHAMP, "iris", Status.RETIRED))
+    cat.set_status(ModelStatus(CHAMP, "iris", ModelState.RETIRED))
     (answer,) = answers(core.on_score(score(CHAMP), T0 + 1_000))
     assert (answer.reason, answer.model) == (Reason.PREFERRED, CHAMP)
     core.on_request(request("r2"), T0 + 2_000)  # a request after the retirement: champ:1 no longer counts

@@ -5,7 +5,7 @@ import pytest
 from common.descriptors import ModelDescriptor, SchemaField
 from common.domain import Features, Output, Request, ReturnAddress
 from model_runners.runtimes.base import Prediction
-from model_runners.scoring import ScoringCore
+from model_runners.core import ScoringCore
 
 pytestmark = pytest.mark.timeout(10)
 

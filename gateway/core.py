@@ -37,10 +37,6 @@ class PredictService:
         self.partitions: dict[str, int] = {}  # topic -> its partition count (from the broker)
         self._turns = itertools.count()
 
-    @property
-    def in_flight(self) -> int:
-        return len(self._pending)
-
     async def predict(self, data_type: str, features: list[float] | dict[str, float],
                       record_id: str | None, deadline_ms: int | None) -> tuple[Request, Answer | None]:
         """Returns the request and its answer, or None if none came by deadline + grace."""

@@ -9,7 +9,6 @@ import time
 
 import orjson
 import redis
-import redis.asyncio as aioredis
 from fastapi import FastAPI, Request as HttpRequest
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
@@ -19,17 +18,16 @@ from common import topics
 from common.topics import CORE_TOPICS
 from common.errors import PlatformError
 from common.kafka import KafkaProducer, ensure_topics
+from common.replies import ReplyListener
 from common.settings import InfraSettings
 from gateway import admin, audit_api, policy_api
 from gateway.answers import answer_body
 from gateway.limits import BodySizeLimit
 from gateway.readiness import Readiness
-from gateway.replies import ReplyListener
 from gateway.schemas import ErrorBody, PredictAnswer, PredictBody
-from gateway.service import PredictService
-from gateway.settings import GatewaySettings
-from registry.audit_queries import AuditQueries
-from registry.store import RegistryStore
+from gateway.core import PredictService
+from gateway.settings import GatewaySettings, check_model_fits_a_message
+from registry.client import AuditClient, RegistryClient
 
 log = logging.getLogger(__name__)
 
@@ -39,30 +37,30 @@ def json_response(status: int, body: dict, headers: dict | None = None) -> Respo
 
 
 def create_app(infra: InfraSettings, settings: GatewaySettings) -> FastAPI:
+    check_model_fits_a_message(settings, infra.kafka_max_message_bytes)
     reply_topic = topics.replies_topic(settings.instance_id)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
         await asyncio.to_thread(ensure_topics, infra, [*CORE_TOPICS, reply_topic])
         producer = KafkaProducer(infra, report_successes=False)
-        redis_client = aioredis.Redis.from_url(infra.redis_url)
-        sync_redis = redis.Redis.from_url(infra.redis_url)  # admin and audit reads, off the event loop
-        app.state.registry, app.state.audit = RegistryStore(sync_redis), AuditQueries(sync_redis)
+        redis_client = redis.Redis.from_url(infra.redis_url)  # read in threads, off the event loop
+        app.state.registry, app.state.audit = RegistryClient(redis_client), AuditClient(redis_client)
         app.state.producer, app.state.infra, app.state.settings = producer, infra, settings
         service = PredictService(settings, producer, reply_topic)
         listener = ReplyListener(infra, reply_topic, service.deliver)
         listener.start(asyncio.get_running_loop())
-        readiness = Readiness(infra, producer, redis_client, service, settings.registry_refresh_s)
+        readiness = Readiness(infra, producer, app.state.registry, service, settings.registry_refresh_s)
         await readiness.refresh()
         refresher = asyncio.create_task(readiness.keep_fresh())
-        app.state.service, app.state.readiness, app.state.redis = service, readiness, redis_client
+        app.state.service, app.state.readiness = service, readiness
         log.info("gateway %s listening; return address %s", settings.instance_id, reply_topic)
         yield
         readiness.draining = True  # readiness goes false first; in-flight requests finish below
         refresher.cancel()
         listener.stop()
         await asyncio.to_thread(producer.close)
-        await redis_client.aclose()
+        redis_client.close()
 
     app = FastAPI(title="Rendezvous serving gateway", version="0.1.0", lifespan=lifespan,
                   description="Score records with every model of a data type; get one official answer "

@@ -10,12 +10,12 @@ from confluent_kafka import Consumer
 
 from common import codec, topics
 from common.clock import now_us
-from common.kafka import KafkaProducer, Record, consumer_config, end_offset
+from common.kafka import Consumed, KafkaProducer, consumer_config, end_offset
 from common.settings import InfraSettings
 from common.stream import ConsumerLoop, DeadLetters
 from model_runners.artifacts import materialize, release
 from model_runners.runtimes import create_runtime
-from model_runners.scoring import ScoringCore
+from model_runners.core import ScoringCore
 
 log = logging.getLogger(__name__)
 
@@ -46,11 +46,10 @@ class RunnerReplica:
         consumer.subscribe([topics.requests_topic(self.descriptor.data_type)], on_assign=self._on_assign)
         self._loop = ConsumerLoop(consumer, {topics.REQUESTS_PREFIX: codec.decode_request}, self._score,
                                   DeadLetters(self._producer, group_id(self.descriptor)), batch_size=batch_size)
-        self._scored = 0
         self._thread = threading.Thread(target=self._loop.run, name="runner-loop", daemon=True)
         self._thread.start()
 
-    def _score(self, records: list[Record]) -> None:
+    def _score(self, records: list[Consumed]) -> None:
         queued = now_us()
         # A score goes to the partition number its request came from: the rendezvous that
         # owns that request partition owns the same scores partition (co-partitioning), and a
@@ -62,7 +61,6 @@ class RunnerReplica:
                 (score.request_id, codec.encode_score(score)))
         for partition, scores in by_partition.items():
             self._producer.produce_batch(topics.SCORES, scores, partition=partition)
-        self._scored += len(records)
 
     def _on_assign(self, consumer: Consumer, partitions: list) -> None:
         """Start where the group left off, or else at the end as it is now, fixed here
@@ -80,10 +78,6 @@ class RunnerReplica:
         """Ready means consuming: loaded, and a member of the group with partitions
         (a join takes seconds; requests sent before it would go unscored)."""
         return self._assigned.wait(timeout_s)
-
-    def health(self) -> dict:
-        return {"model": self.descriptor.key, "replica": self.index, "alive": self._thread.is_alive(),
-                "scored": self._scored, "skipped_expired": self._core.skipped_expired, "provider": getattr(self._runtime, "provider", "")}
 
     def stop(self) -> None:
         """Finish the batch in hand, commit, leave the group, release the model."""

@@ -16,32 +16,32 @@ from confluent_kafka import Consumer
 
 from common import codec, topics
 from common.clock import now_us
-from common.kafka import KafkaProducer, Record, consumer_config
-from common.follow import StateFollower
+from common.follow import STATE_DECODERS, StateFollower
+from common.kafka import Consumed, KafkaProducer, consumer_config
 from common.settings import InfraSettings
 from common.stream import ConsumerLoop, DeadLetters
 from rendezvous.catalog import Catalog
 from rendezvous.claims import Claims
-from rendezvous.core import Absorbed, Answered, LateScore, Outcome, Rejected, RendezvousCore
+from rendezvous.core import Absorbed, Answered, Effect, LateScore, Rejected, RendezvousCore
 from rendezvous.offsets import OffsetTracker
 from rendezvous.settings import RendezvousSettings
 
 log = logging.getLogger(__name__)
 
-STATE_DECODERS = {topics.MODELS: codec.decode_descriptor, topics.MODEL_STATUS: codec.decode_status,
-                  topics.POLICIES: codec.decode_policy}
 
 
 class RendezvousService:
     def __init__(self, infra: InfraSettings, settings: RendezvousSettings, redis_client: redis.Redis):
         self._infra, self._settings = infra, settings
         self._core = RendezvousCore(Catalog(), early_limit=settings.early_score_limit,
-                                    early_ttl_us=settings.early_score_ttl_s * 1_000_000)
+                                    early_ttl_us=settings.early_score_ttl_s * 1_000_000,
+                                    answered_limit=settings.answered_limit,
+                                    answered_ttl_us=settings.answered_ttl_s * 1_000_000)
         self._claims = Claims(redis_client, settings.claim_ttl_s)
         self._producer = KafkaProducer(infra)
         self._offsets = OffsetTracker()
-        self._score_sources: dict[str, list[Record]] = {}
-        self._state_updates: queue.SimpleQueue[Record] = queue.SimpleQueue()
+        self._score_sources: dict[str, list[Consumed]] = {}
+        self._state_updates: queue.SimpleQueue[Consumed] = queue.SimpleQueue()
         self._delivered: deque[str] = deque()  # request ids whose answer the broker acknowledged
         self._turns = itertools.count()
         self._partitions: dict[str, int] = {}  # topic -> partition count, learnt from the broker at start
@@ -78,10 +78,10 @@ class RendezvousService:
         return {topic for topic, _ in set(self._assigned)}
 
     # Loop callbacks ----------------------------------------------------------------
-    def _on_batch(self, records: list[Record]) -> None:
+    def _on_batch(self, records: list[Consumed]) -> None:
         self._apply_state_updates()
         now = now_us()
-        outcomes: list[Outcome] = []
+        outcomes: list[Effect] = []
         for r in records:
             tp = (r.topic, r.partition)
             self._offsets.seen(tp, r.offset)
@@ -116,7 +116,7 @@ class RendezvousService:
         self._offsets.forget(lost)
 
     # Outputs -----------------------------------------------------------------------
-    def _emit(self, outcomes: list[Outcome]) -> None:
+    def _emit(self, outcomes: list[Effect]) -> None:
         answered = [o for o in outcomes if isinstance(o, Answered)]
         if answered:
             self._publish(answered)
@@ -168,7 +168,7 @@ class RendezvousService:
             return  # left unconfirmed: a replay will send it again
         self._delivered.append(request_id)
 
-    def _release(self, record: Record | None) -> None:
+    def _release(self, record: Consumed | None) -> None:
         if record is not None:
             self._offsets.release((record.topic, record.partition), record.offset)
 

@@ -1,6 +1,7 @@
 """The registry service:
-- materializes the models, model-status and policies topics into Redis (store.py);
-  replaying those topics from the start rebuilds that view;
+- materializes the models, model-status and policies topics into Redis (store.py):
+  each start replays them into a new generation, which readers see only once it is
+  complete;
 - writes the audit store and serving stats from the decisions and late-scores
   topics (audit.py), in a consumer group, idempotently."""
 from __future__ import annotations
@@ -12,8 +13,8 @@ import redis
 from confluent_kafka import Consumer
 
 from common import codec, topics
-from common.follow import StateFollower
-from common.kafka import KafkaProducer, Record, consumer_config
+from common.follow import STATE_DECODERS, StateFollower
+from common.kafka import Consumed, KafkaProducer, consumer_config
 from common.settings import InfraSettings
 from common.stream import ConsumerLoop, DeadLetters
 from registry.audit import AuditStore
@@ -21,9 +22,8 @@ from registry.settings import RegistrySettings
 from registry.store import RegistryStore
 
 log = logging.getLogger(__name__)
+STATE_CATCH_UP_S = 60
 
-STATE_DECODERS = {topics.MODELS: codec.decode_descriptor, topics.MODEL_STATUS: codec.decode_status,
-                  topics.POLICIES: codec.decode_policy}
 AUDIT_DECODERS = {topics.DECISIONS: codec.decode_decision, topics.LATE_SCORES: codec.decode_score}
 
 
@@ -42,7 +42,7 @@ class RegistryService:
                                         DeadLetters(self._producer, "registry-audit"), batch_size=1000)
         self._stop = threading.Event()
 
-    def _apply_state(self, record: Record) -> None:
+    def _apply_state(self, record: Consumed) -> None:
         if record.topic == topics.MODELS:
             self.store.apply_descriptor(record.value, record.raw)
         elif record.topic == topics.MODEL_STATUS:
@@ -50,7 +50,7 @@ class RegistryService:
         else:
             self.store.apply_policy(record.value)
 
-    def _apply_audit(self, records: list[Record]) -> None:
+    def _apply_audit(self, records: list[Consumed]) -> None:
         decisions = [r.value for r in records if r.topic == topics.DECISIONS]
         late = [r.value for r in records if r.topic == topics.LATE_SCORES]
         if decisions:
@@ -59,8 +59,10 @@ class RegistryService:
             self.audit.record_late(late)
 
     def run(self) -> None:
-        self.store.reset()
         self._follower.start()
+        if not self._follower.wait_caught_up(STATE_CATCH_UP_S):
+            log.warning("state topics not caught up after %d s; publishing what was read", STATE_CATCH_UP_S)
+        self.store.publish()  # readers move from the previous generation to this one
         audit_thread = threading.Thread(target=self._audit_loop.run, name="audit", daemon=True)
         audit_thread.start()
         self._stop.wait()

@@ -1,0 +1,28 @@
+"""How a Kafka service runs as a process: logging configured once, the service built,
+then SIGTERM and SIGINT turned into a graceful stop (the loop finishes its batch,
+stores its offsets and leaves its group) while run() blocks."""
+from __future__ import annotations
+
+import signal
+from typing import Callable, Protocol
+
+from common import logs
+from common.settings import InfraSettings
+
+
+class Service(Protocol):
+    def run(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+def serve(name: str, build: Callable[[InfraSettings], Service]) -> None:
+    """Build the service, then run it until a signal stops it. The handlers are set after
+    build(), so they replace any a library installed while building (ray.init has one
+    that would exit at once instead of draining)."""
+    infra = InfraSettings()
+    logs.configure(infra.log_level, name)
+    service = build(infra)
+    signal.signal(signal.SIGTERM, lambda *_: service.stop())
+    signal.signal(signal.SIGINT, lambda *_: service.stop())
+    service.run()
