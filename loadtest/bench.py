@@ -66,13 +66,18 @@ class Profile:
     swap_rate: float = 200.0
     swap_duration_s: float = 40.0
     swap_before_s: float = 10.0
+    # Issue 10's goals, measured on a fresh platform: sequential requests (one connection),
+    # then a fixed rate held for a while.
+    sequential_s: float = 10.0
+    sustained_rate: float = 1000.0
+    sustained_s: float = 60.0
 
 
 PROFILES = {
     "full": Profile("full", duration_s=10.0, warmup_s=1.0, rates=(10, 30, 100, 300, 1000, 2000), quiet_wait_s=30.0),
     "quick": Profile("quick", duration_s=3.0, warmup_s=0.5, rates=(10, 30, 100, 300, 1000), timeout_s=3.0,
                      idle_s=2.0, quiet_wait_s=15.0, warm_up_s=3.0, swap_rate=100.0, swap_duration_s=25.0,
-                     swap_before_s=5.0),
+                     swap_before_s=5.0, sequential_s=3.0, sustained_s=10.0),
 }
 
 
@@ -96,25 +101,30 @@ class Bench:
 
     def load(self, system: str, label: str, target: list[str], data_type: str, known: str, *, mode: str,
              rate: float | None = None, pids: list[int] | None = None, models: int | None = None,
-             replicas: int | None = None, processes: dict | None = None) -> Point:
+             replicas: int | None = None, processes: dict | None = None, concurrency: int | None = None,
+             duration_s: float | None = None, kind: str | None = None) -> Point:
         """One ``python -m loadtest`` run; with ``pids``, the CPU of those process trees is measured
-        (per process for the services ``processes`` runs more than one of)."""
+        (per process for the services ``processes`` runs more than one of). ``kind`` names a
+        point kept out of the closed-loop table and the sweep ("sequential", "sustained")."""
         p = self.profile
-        shape = f"closed-{p.concurrency}" if mode == "closed" else f"open-{rate:g}"
-        out = self.raw_dir / system / f"{slug(label)}-{shape}"
-        command = self.load_command(target, data_type, known, out, mode=mode, rate=rate)
+        concurrency = concurrency or p.concurrency
+        shape = f"closed-{concurrency}" if mode == "closed" else f"open-{rate:g}"
+        out = self.raw_dir / system / f"{slug(label)}-{kind + '-' if kind else ''}{shape}"
+        command = self.load_command(target, data_type, known, out, mode=mode, rate=rate, duration_s=duration_s,
+                                    concurrency=concurrency)
         idle = self.idle_cpu(pids) if pids else None
         before = cpu_snapshot(pids) if pids else None
         wall = time.monotonic()
         done = subprocess.run(command, cwd=ROOT, env=child_env(), capture_output=True, text=True,  # noqa: S603 - argv list, no shell: this python and the bench's own arguments
-                              timeout=p.duration_s + p.timeout_s + 120)
+                              timeout=(duration_s or p.duration_s) + p.timeout_s + 120)
         wall = time.monotonic() - wall
         after = cpu_snapshot(pids) if pids else None
         result = read_result(out, done, f"{system} {label}")
         shown = ["python", "-m", "loadtest", *command[3:]]
         point = point_from_result(result, system=system, label=label, mode=mode, rate=rate,
-                                  concurrency=p.concurrency if mode == "closed" else None, models=models,
+                                  concurrency=concurrency if mode == "closed" else None, models=models,
                                   replicas=replicas, processes=processes or {}, command=shlex.join(shown))
+        point.mode = kind or point.mode
         if before is not None:
             used, answered = cpu_by_component(before, after), result["totals"]["completed"]
             point.cpu_ms_per_request = per_request_ms(used, answered)
@@ -132,14 +142,15 @@ class Bench:
         return point
 
     def load_command(self, target: list[str], data_type: str, known: str, out: Path, *, mode: str,
-                     rate: float | None = None, duration_s: float | None = None) -> list[str]:
+                     rate: float | None = None, duration_s: float | None = None,
+                     concurrency: int | None = None) -> list[str]:
         """The ``python -m loadtest`` argv of one measured run."""
         p = self.profile
         command = [sys.executable, "-m", "loadtest", *target, "--data-type", data_type, "--mode", mode,
                    "--duration", f"{duration_s or p.duration_s:g}", "--warmup", f"{p.warmup_s:g}",
                    "--timeout", f"{p.timeout_s:g}", "--max-in-flight", str(p.max_in_flight),
                    "--known-versions", known, "--quiet", "--no-fail", "--out", str(out)]
-        return command + (["--concurrency", str(p.concurrency)] if mode == "closed"
+        return command + (["--concurrency", str(concurrency or p.concurrency)] if mode == "closed"
                           else ["--rate", f"{rate:g}", "--connections", str(p.open_connections)])
 
     def warm_up(self, target: list[str], data_type: str) -> None:
@@ -327,7 +338,8 @@ def main(argv: list[str] | None = None) -> int:
         "settings": {"duration_s": profile.duration_s, "warmup_s": profile.warmup_s, "rates": list(profile.rates),
                      "concurrency": profile.concurrency, "timeout_s": profile.timeout_s,
                      "max_in_flight": profile.max_in_flight, "open_connections": profile.open_connections,
-                     "deadline_ms": bench_models.DEADLINE_MS},
+                     "deadline_ms": bench_models.DEADLINE_MS, "sustained_rate": profile.sustained_rate,
+                     "sustained_s": profile.sustained_s},
         "points": [p.to_json() for p in bench.points], "systems": bench.systems, "notes": bench.notes,
         "swap": bench.swap,
         "raw_dir": os.path.relpath(raw_dir, ROOT) if raw_dir.is_relative_to(ROOT) else str(raw_dir),

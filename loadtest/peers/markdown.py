@@ -46,7 +46,7 @@ def facts(run: dict) -> dict:
         "comparison": comparison(main, points, opened),
         "growth": growth(*growth_points(points)), "cpu": cpu_facts(points, systems),
         "scale_out": next((p for p in points if p.processes), None), "main": main,
-        "swap": run.get("swap"),
+        "swap": run.get("swap"), "goals": goals(points, main, run.get("swap"), run["settings"]),
         "example": next((p.command for p in points if p.system == "platform" and p.mode == "closed"), "(not run)"),
     }
 
@@ -82,6 +82,42 @@ def comparison(main: Point | None, points: list[Point], opened: list[Point]) -> 
             "-" if (o := good[n].get(rate)) is None else
             f"{fmt_ratio(ratio(p.p50, o.p50))} / {fmt_ratio(ratio(p.p99, o.p99))}" for n in peers)])
     return {"peers": list(peers), "rows": rows}
+
+
+def goals(points: list[Point], main: Point | None, swap: dict | None, settings: dict) -> list[dict]:
+    """Issue 10's goals, each with what this run measured and whether it was met
+    (None: not measured in this run)."""
+    sequential, sustained = find(points, "platform", "sequential"), find(points, "platform", "sustained")
+    baseline, serve = find(points, "baseline"), find(points, "ray-serve")
+    rate = settings.get("sustained_rate", 1000)
+    rows = []
+
+    def row(goal: str, measured: str, met: bool | None) -> None:
+        rows.append({"goal": goal, "measured": measured, "met": met})
+
+    if sustained:
+        row(f"{fmt_rate(rate)} answers/s for {settings.get('sustained_s', 60):g} s, p99 at most 25 ms, nothing lost",
+            f"{fmt_rate(sustained.ok_per_s)} official answers/s, p99 {fmt_ms(sustained.p99)} ms, ledger "
+            f"{'pass' if sustained.ledger_passed else 'FAIL'}",
+            sustained.ok_per_s >= 0.99 * rate and (sustained.p99 or 1e9) <= 25 and sustained.ledger_passed)
+    if sequential:
+        row("p50 at most 5 ms for sequential requests", f"p50 {fmt_ms(sequential.p50)} ms, p99 {fmt_ms(sequential.p99)} ms",
+            (sequential.p50 or 1e9) <= 5)
+    for peer, want in ((baseline, 0.7), (serve, 10.0)):
+        if main and peer:
+            got = ratio(main.ok_per_s, peer.ok_per_s)
+            row(f"at least {want:g}x {peer.system}'s throughput at {main.concurrency} connections",
+                f"{fmt_ratio(got)} ({fmt_rate(main.ok_per_s)} against {fmt_rate(peer.ok_per_s)} /s)",
+                got is not None and got >= want)
+    if swap:
+        row("no p99 spike above 2x during a hot swap under load",
+            f"worst p99 over p99 before: {swap.get('ratio')}x" + (" (already overloaded before)" if
+                                                                   swap.get("overloaded_before") else ""),
+            None if swap.get("ratio") is None or swap.get("overloaded_before") else swap["ratio"] <= 2)
+    if main and main.cpu_ms_per_request:
+        total = sum(main.cpu_ms_per_request.values())
+        row("CPU per answered request at most 2 ms in all", f"{total:.2f} ms ({main.label}, closed loop)", total <= 2)
+    return rows
 
 
 def growth_points(points: list[Point]) -> tuple[list[Point], list[Point]]:

@@ -24,7 +24,8 @@ class Phase:
     data_type: str
     models: int
     replicas: int = 1
-    mode: str = "closed"  # "closed": one closed loop; "open": the open-loop sweep; "swap": the hot swap
+    mode: str = "closed"  # "closed": one closed loop; "open": the open-loop sweep; "swap": the hot swap;
+    # "goals": sequential requests, then a rate held for a minute (issue 10's goals)
     kafka: bool = False  # Kafka-native clients instead of HTTP
     gateways: int = 1  # `stack up --gateways N --rendezvous N`
     rendezvous: int = 1
@@ -40,7 +41,8 @@ class Phase:
             "gateway": self.gateways, "rendezvous": self.rendezvous}
 
 
-SHAPES = {"closed": "closed loop", "open": "open-loop sweep", "swap": "hot swap under load"}
+SHAPES = {"closed": "closed loop", "open": "open-loop sweep", "swap": "hot swap under load",
+          "goals": "sequential, then a sustained rate"}
 
 
 MAIN = "3 models, deadline (HTTP)"
@@ -54,6 +56,7 @@ PHASES = (
     Phase("3 models x 4 replicas, deadline (HTTP)", "bench3r4", 3, replicas=4),
     Phase("3 models, deadline, 2 gateways + 2 rendezvous (HTTP)", "bench3", 3, gateways=2, rendezvous=2),
     Phase(MAIN, "bench3", 3, mode="swap"),
+    Phase(MAIN, "bench3", 3, mode="goals"),
 )
 
 
@@ -91,6 +94,12 @@ def run_phase(bench, phase: Phase, trained: list, log_dir: Path, say=print) -> N
                        models=phase.models, replicas=phase.replicas, processes=phase.processes)
         elif phase.mode == "swap":
             bench.swap = run_swap(bench, platform, phase.data_type, trained, target, say)
+        elif phase.mode == "goals":
+            p = bench.profile
+            bench.load("platform", phase.label, target, phase.data_type, known, mode="closed", concurrency=1,
+                       duration_s=p.sequential_s, kind="sequential", models=phase.models)
+            bench.load("platform", phase.label, target, phase.data_type, known, mode="open", rate=p.sustained_rate,
+                       duration_s=p.sustained_s, kind="sustained", pids=pids, models=phase.models)
         else:
             bench.sweep("platform", phase.label, target, phase.data_type, known)
     finally:
