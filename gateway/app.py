@@ -19,7 +19,7 @@ from common.topics import CORE_TOPICS
 from common.errors import PlatformError
 from common.kafka import KafkaProducer, ensure_topics
 from common.settings import InfraSettings
-from gateway import admin, audit_api, policy_api
+from gateway import admin, audit_api, policy_api, replay_api
 from gateway.answers import answer_body
 from gateway.limits import BodySizeLimit
 from gateway.readiness import Readiness
@@ -29,6 +29,7 @@ from gateway.service import PredictService
 from gateway.settings import GatewaySettings
 from registry.audit_queries import AuditQueries
 from registry.store import RegistryStore
+from replay.store import ReplayViews
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,7 @@ def create_app(infra: InfraSettings, settings: GatewaySettings) -> FastAPI:
         redis_client = aioredis.Redis.from_url(infra.redis_url)
         sync_redis = redis.Redis.from_url(infra.redis_url)  # admin and audit reads, off the event loop
         app.state.registry, app.state.audit = RegistryStore(sync_redis), AuditQueries(sync_redis)
+        app.state.replays = replay_api.ReplayDesk(ReplayViews(sync_redis))
         app.state.producer, app.state.infra, app.state.settings = producer, infra, settings
         service = PredictService(settings, producer, reply_topic)
         listener = ReplyListener(infra, reply_topic, service.deliver)
@@ -71,6 +73,7 @@ def create_app(infra: InfraSettings, settings: GatewaySettings) -> FastAPI:
     app.include_router(admin.router)
     app.include_router(policy_api.router)
     app.include_router(audit_api.router)
+    app.include_router(replay_api.router)
 
     @app.post("/v1/predict/{data_type}", response_model=PredictAnswer, tags=["predict"],
               responses={404: {"model": ErrorBody},

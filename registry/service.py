@@ -19,11 +19,13 @@ from common.stream import ConsumerLoop, DeadLetters
 from registry.audit import AuditStore
 from registry.settings import RegistrySettings
 from registry.store import RegistryStore
+from replay.spec import decode_job
+from replay.store import ReplayViews
 
 log = logging.getLogger(__name__)
 
 STATE_DECODERS = {topics.MODELS: codec.decode_descriptor, topics.MODEL_STATUS: codec.decode_status,
-                  topics.POLICIES: codec.decode_policy}
+                  topics.POLICIES: codec.decode_policy, topics.REPLAYS: decode_job}
 AUDIT_DECODERS = {topics.DECISIONS: codec.decode_decision, topics.LATE_SCORES: codec.decode_score}
 
 
@@ -31,6 +33,7 @@ class RegistryService:
     def __init__(self, infra: InfraSettings, settings: RegistrySettings, redis_client: redis.Redis):
         self.store = RegistryStore(redis_client)
         self.audit = AuditStore(redis_client, settings.audit_retention_s)
+        self.replays = ReplayViews(redis_client)
         self._producer = KafkaProducer(infra)
         self._follower = StateFollower(infra, STATE_DECODERS, self._apply_state, self._producer, "registry")
         # Audit is off the answer's path: the broker holds its fetch until 64 KiB or 100 ms
@@ -47,6 +50,8 @@ class RegistryService:
             self.store.apply_descriptor(record.value, record.raw)
         elif record.topic == topics.MODEL_STATUS:
             self.store.apply_status(record.value)
+        elif record.topic == topics.REPLAYS:
+            self.replays.apply(record.value)
         else:
             self.store.apply_policy(record.value)
 

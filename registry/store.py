@@ -106,6 +106,6 @@ def data_types(models: list[dict]) -> dict[str, bool]:
     for m in models:
         if m.get("role") == Role.RETIRED.value or "data_type" not in m:
             continue
-        ready = m.get("status") == Status.READY.value and m.get("role") != Role.WARM.value
+        ready = m.get("status") == Status.READY.value and m.get("role") not in (Role.WARM.value, Role.CANDIDATE.value)
         out[m["data_type"]] = out.get(m["data_type"], False) or ready
     return out

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import httpx
 
+ROLES = ("serve", "warm", "backstop", "candidate", "retired")
+
 
 def add_parser(sub) -> None:
     models = sub.add_parser("models", help="publish and manage models through the admin API")
@@ -23,7 +25,7 @@ def add_parser(sub) -> None:
     pub.add_argument("--version", required=True)
     pub.add_argument("--data-type", required=True)
     pub.add_argument("--format", required=True, choices=("onnx", "pmml", "tensorflow"))
-    pub.add_argument("--role", default="serve", choices=("serve", "warm", "backstop", "retired"))
+    pub.add_argument("--role", default="serve", choices=ROLES)
     pub.add_argument("--description", default="")
     pub.add_argument("--inputs", default="", help="input feature names, comma-separated, in order")
     pub.add_argument("--quality-metric", default="")
@@ -35,7 +37,7 @@ def add_parser(sub) -> None:
     role = verbs.add_parser("role", help="promote, demote or retire a version")
     role.add_argument("name")
     role.add_argument("version")
-    role.add_argument("role", choices=("serve", "warm", "backstop", "retired"))
+    role.add_argument("role", choices=ROLES)
 
 
 def run(args: argparse.Namespace) -> int:
