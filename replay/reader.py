@@ -56,9 +56,10 @@ class DecisionReader:
     def _bounds(self, partition: int, high: int, timeout: float) -> tuple[int, int]:
         if self._spec.offsets:
             return self._spec.offsets.get(partition, (0, 0))
-        wanted = [TopicPartition(self._topic, partition, self._spec.since_us // 1000),
-                  TopicPartition(self._topic, partition, (self._spec.until_us + RECORDING_SLACK_US) // 1000)]
-        start, end = (tp.offset for tp in self._consumer.offsets_for_times(wanted, timeout=timeout))
+        # One call per moment: asked twice for one partition in one call, the broker answers once.
+        start, end = (self._consumer.offsets_for_times([TopicPartition(self._topic, partition, at_us // 1000)],
+                                                       timeout=timeout)[0].offset
+                      for at_us in (self._spec.since_us, self._spec.until_us + RECORDING_SLACK_US))
         return (high if start < 0 else start), (high if end < 0 else end)  # -1: nothing that late
 
     def batches(self, size: int) -> Iterator[list[Decision]]:
