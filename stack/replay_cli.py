@@ -100,7 +100,7 @@ def print_report(report: dict, console: Console) -> None:
 
 def _confusion(confusion: dict) -> Table:
     official = sorted({label for row in confusion.values() for label in row})
-    table = Table(title="Candidate label (rows) against official label (columns)")
+    table = Table(title="Confusion: candidate (rows), official (columns)")
     table.add_column("candidate \\ official")
     for label in official:
         table.add_column(label, justify="right")

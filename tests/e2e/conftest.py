@@ -128,7 +128,7 @@ def retire_afterwards(admin):
 # run on a fresh platform, the modules that load many models (TensorFlow included) after
 # them, and the shutdown check last.
 MODULE_ORDER = ("test_platform", "test_audit", "test_rendezvous_failover", "test_models", "test_model_formats",
-                "test_security", "test_zz_shutdown")
+                "test_replay", "test_security", "test_zz_shutdown")
 
 
 def pytest_collection_modifyitems(items):
