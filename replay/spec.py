@@ -21,6 +21,7 @@ DEFAULT_RATE = 200    # rows a second: sized so live p99 stays put (docs/decisio
 DEFAULT_BATCH = 50    # rows per call to the candidate's actor
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)(s|m|h|d)$")
 _UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+MAX_OFFSET = 2 ** 62  # Kafka offsets are signed 64-bit
 
 
 class ReplayError(PlatformError):
@@ -40,15 +41,15 @@ def parse_time(text: str, now_us: int) -> int:
     """A moment as microseconds since the epoch: "1h", "30m", "90s", "2d" ago, or an ISO-8601 time."""
     text = text.strip()
     relative = _DURATION.match(text)
-    if relative:
-        return now_us - int(float(relative.group(1)) * _UNIT_S[relative.group(2)] * 1_000_000)
     try:
+        if relative:
+            return now_us - int(float(relative.group(1)) * _UNIT_S[relative.group(2)] * 1_000_000)
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+        return int(moment.timestamp() * 1_000_000)
+    except (ValueError, OverflowError):  # OverflowError: a duration too long to be a time
         raise ReplayError(f"not a time: {text!r}; use a duration ago (90s, 30m, 1h, 2d) or an ISO-8601 time") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return int(moment.timestamp() * 1_000_000)
 
 
 def parse_offsets(raw: dict) -> dict[int, tuple[int, int]]:
@@ -60,8 +61,8 @@ def parse_offsets(raw: dict) -> dict[int, tuple[int, int]]:
             out[int(partition)] = (start, end)
         except (TypeError, ValueError):
             raise ReplayError(f"offsets must map a partition to [start, end], got {partition!r}: {bounds!r}") from None
-        if not 0 <= start < end:
-            raise ReplayError(f"partition {partition}: start must be at least 0 and below end, got [{start}, {end}]")
+        if not 0 <= start < end <= MAX_OFFSET:
+            raise ReplayError(f"partition {partition}: need 0 <= start < end <= 2^62, got [{start}, {end}]")
     return out
 
 

@@ -119,3 +119,35 @@ def test_a_replay_reports_exact_agreement_and_confusion_and_fails_clearly(infra,
     listed = views.for_model(name)["2"]
     assert {j["replay_id"]: j["status"] for j in listed} == {
         jobs["good"].replay_id: "done", jobs["empty"].replay_id: "failed"}
+
+
+def test_a_replay_killed_midway_restarts_and_writes_nothing_live(infra, unique, ray_local, recorded):
+    data_type, topic, rows, start, producer = recorded
+    name = f"slow{unique}"
+    publish_candidate(producer, data_type, name, mf.onnx_iris())
+    job = new_job(ReplaySpec(data_type, name, "2", since_us=start, until_us=now_us() + 1_000_000, rate=5, batch=5),
+                  now_us())
+    producer.produce(topics.REPLAYS, job.encode(), key=job.replay_id)
+    producer.flush()
+    first = ReplayWorker(infra, producer, decisions_topic=topic)
+    first.start()
+    try:
+        midway = read_topic(infra, topics.REPLAYS, decode_job, 1, timeout=120,
+                            match=lambda j: j.replay_id == job.replay_id and j.status is Status.RUNNING and j.done > 0)
+        assert midway, "the replay never reported progress"
+    finally:
+        first.stop()  # the worker goes away mid-job, as when its supervisor is stopped
+    records = read_topic(infra, topics.REPLAYS, decode_job, 1000, timeout=3, match=lambda j: j.replay_id == job.replay_id)
+    assert not records[-1].finished and records[-1].attempt == 1
+
+    second = ReplayWorker(infra, producer, decisions_topic=topic)
+    second.start()
+    try:
+        done = finished(infra, job.replay_id)
+    finally:
+        second.stop()
+    assert done.status is Status.DONE and done.attempt == 2
+    assert done.report["rows"] == len(rows)  # started over from the first row: nothing counted twice
+    # Nothing live was written: no score from the candidate, and the recorded range is untouched.
+    assert read_topic(infra, topics.SCORES, codec.decode_score, 1, timeout=3, match=lambda s: s.model.name == name) == []
+    assert len(read_topic(infra, topic, codec.decode_decision, 1000, timeout=3)) == len(rows) + 1
