@@ -144,11 +144,13 @@ class Supervisor:
     def _switch_candidate(self, deployment: Deployment) -> None:
         """A candidate is validated but has no replicas, so it never sees live traffic
         (replays load it in their own actor). Into or out of that role, replicas go or come."""
+        if deployment.status is Status.FAILED:
+            return  # a model that failed to load stays failed, whatever its role
         if deployment.descriptor.role is Role.CANDIDATE:
             self._stop_replicas(deployment)
             deployment.status, deployment.reason = Status.READY, CANDIDATE_REASON
             self._report(deployment.descriptor, Status.READY, CANDIDATE_REASON)
-        elif deployment.status is not Status.FAILED:
+        else:
             deployment.status, deployment.reason = Status.LOADING, ""
             self._start(deployment)
 

@@ -1,6 +1,7 @@
 """The registry service:
-- materializes the models, model-status and policies topics into Redis (store.py);
-  replaying those topics from the start rebuilds that view;
+- materializes the models, model-status and policies topics into Redis (store.py),
+  and the replays topic (replay/store.py); replaying those topics from the start
+  rebuilds that view;
 - writes the audit store and serving stats from the decisions and late-scores
   topics (audit.py), in a consumer group, idempotently."""
 from __future__ import annotations

@@ -117,7 +117,7 @@ class ReplayWorker:
     def _tally(self, candidate: ModelDescriptor) -> ReplayTally:
         with self._lock:
             live = self._policies.get(candidate.data_type, DEFAULT_POLICY)
-            models = {ref: d for ref, d in ((d.ref, d) for d, _ in self._models.values())}
+            models = {d.ref: d for d, _ in self._models.values()}
         policies = {f"live:{live.policy}": build_policy(live.policy, live.params)}
         for name, params in WHAT_IF.items():
             try:

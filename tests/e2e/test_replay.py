@@ -128,3 +128,15 @@ def test_the_cli_follows_a_replay_and_prints_its_tables(platform, candidate):
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"Replay of {demo.CHAMPION}:{candidate}" in done.stdout
     assert "candidate \\ official" in done.stdout  # the confusion table's corner
+
+
+def test_a_candidate_promoted_to_warm_gets_its_replicas(admin, candidate):
+    response = admin.post(f"/v1/models/{demo.CHAMPION}/versions/{candidate}/role", json={"role": "warm"})
+    assert response.status_code == 202, response.text
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        seen = next(v for v in admin.get(f"/v1/models/{demo.CHAMPION}").json()["versions"] if v["version"] == candidate)
+        if seen["role"] == "warm" and seen["status"] == "ready" and seen.get("replicas_ready") == 1:
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"the promoted candidate never got its replica: {seen}")
