@@ -13,6 +13,7 @@ class Role(str, enum.Enum):
     WARM = "warm"          # canary: scores every request, recorded, never official
     BACKSTOP = "backstop"  # fast fallback when the preferred model is late
     RETIRED = "retired"    # stops scoring
+    CANDIDATE = "candidate"  # validated, never fed live traffic: scores replays only
 
 
 class Reason(str, enum.Enum):

@@ -18,3 +18,11 @@ def percentile(sorted_values: Sequence[float], q: float) -> float | None:
     # Round first: 99.9 / 100 * 1000 is 999.0000000000001 in floating point.
     rank = math.ceil(round(q / 100.0 * len(sorted_values), 9))
     return sorted_values[max(rank, 1) - 1]
+
+
+def latency_summary(values: list[float]) -> dict:
+    """min, mean, max, p50, p99 and count of latencies in ms: /stats and replay reports."""
+    values = sorted(values)
+    return {"min": values[0] if values else None, "mean": round(sum(values) / len(values), 3) if values else None,
+            "max": values[-1] if values else None, "p50": percentile(values, 50), "p99": percentile(values, 99),
+            "window": len(values)}

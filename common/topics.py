@@ -11,15 +11,16 @@ SCORES = "scores"              # every model's score, keyed by request id
 DECISIONS = "decisions"        # one decision record per request, for audit
 LATE_SCORES = "late-scores"    # scores that arrived after their request was answered, for audit
 DEAD_LETTERS = "dead-letters"  # messages no consumer could handle, with their origin
+REPLAYS = "replays"            # replay jobs: spec, progress and report, keyed by replay id
 
 REQUESTS_PREFIX = "requests."
 REPLIES_PREFIX = "replies."
 
 # Created at start-up; request topics are created when a data type's first model is published.
-CORE_TOPICS = (MODELS, MODEL_STATUS, POLICIES, SCORES, DECISIONS, LATE_SCORES, DEAD_LETTERS)
+CORE_TOPICS = (MODELS, MODEL_STATUS, POLICIES, SCORES, DECISIONS, LATE_SCORES, DEAD_LETTERS, REPLAYS)
 
 # Compacted topics: the newest record per key is the state.
-COMPACTED = (MODELS, POLICIES, MODEL_STATUS)
+COMPACTED = (MODELS, POLICIES, MODEL_STATUS, REPLAYS)
 
 # State topics have one partition: a few records a minute need no parallelism, and one
 # partition keeps every state change in one order.

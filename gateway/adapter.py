@@ -20,14 +20,14 @@ from common.errors import PlatformError
 from common.kafka import KafkaProducer, ensure_topics
 from common.replies import ReplyListener
 from common.settings import InfraSettings
-from gateway import admin, audit_api, policy_api
+from gateway import admin, audit_api, policy_api, replay_api
 from gateway.answers import answer_body
 from gateway.limits import BodySizeLimit
 from gateway.readiness import Readiness
 from gateway.schemas import ErrorBody, PredictAnswer, PredictBody
 from gateway.core import PredictService
 from gateway.settings import GatewaySettings, check_model_fits_a_message
-from registry.client import AuditClient, RegistryClient
+from registry.client import AuditClient, RegistryClient, ReplayClient
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,7 @@ def create_app(infra: InfraSettings, settings: GatewaySettings) -> FastAPI:
         producer = KafkaProducer(infra, report_successes=False)
         redis_client = redis.Redis.from_url(infra.redis_url)  # read in threads, off the event loop
         app.state.registry, app.state.audit = RegistryClient(redis_client), AuditClient(redis_client)
+        app.state.replays = replay_api.ReplayDesk(ReplayClient(redis_client))
         app.state.producer, app.state.infra, app.state.settings = producer, infra, settings
         service = PredictService(settings, producer, reply_topic)
         listener = ReplyListener(infra, reply_topic, service.deliver)
@@ -70,6 +71,7 @@ def create_app(infra: InfraSettings, settings: GatewaySettings) -> FastAPI:
     app.include_router(admin.router)
     app.include_router(policy_api.router)
     app.include_router(audit_api.router)
+    app.include_router(replay_api.router)
 
     # The body is parsed and validated by pydantic in one step from its bytes, not by
     # FastAPI's body machinery (stdlib json, then validation, then content-type parsing):

@@ -97,12 +97,13 @@ async def list_models(request: Request) -> dict:
 
 @router.get("/v1/models/{name}")
 async def show_model(name: str, request: Request) -> dict:
-    """A model's versions, and its history of publications, role changes and statuses."""
+    """A model's versions, its history of publications, role changes and statuses, and its replays by version."""
     registry = request.app.state.registry
     versions = await asyncio.to_thread(registry.model_versions, name)
     if not versions:
         raise NotFound(f"no model named {name!r}")
-    return {"name": name, "versions": versions, "history": await asyncio.to_thread(registry.history, name)}
+    return {"name": name, "versions": versions, "history": await asyncio.to_thread(registry.history, name),
+            "replays": await asyncio.to_thread(request.app.state.replays.for_model, name)}
 
 
 @router.post("/v1/models/{name}/versions/{version}/role", status_code=202, dependencies=[Depends(require_admin)],

@@ -87,3 +87,37 @@ def stop_replica(handle: ReplicaHandle, timeout: float = 15.0) -> None:
     except (RayActorError, RayTaskError, GetTimeoutError) as exc:
         log.warning("replica %d did not stop cleanly: %s", handle.index, exc)
     ray.kill(handle.actor, no_restart=True)
+
+
+# Replays (docs/decisions/006-replay.md) -------------------------------------------
+def start_replay_scorer(descriptor: ModelDescriptor, descriptor_bytes: bytes, replay_id: str):
+    """The candidate in an actor of its own, with its own resources; never restarted
+    (a replay that loses it fails with the reason, and can be run again)."""
+    from replay.scorer import CandidateScorer
+
+    actor_cls = ray.remote(CandidateScorer).options(
+        num_cpus=descriptor.resources.num_cpus, num_gpus=descriptor.resources.num_gpus, max_restarts=0,
+        name=f"replay:{replay_id}", get_if_exists=False)
+    return actor_cls.remote(descriptor_bytes)
+
+
+def call_replay_scorer(actor, method: str, *args, timeout: float = 120.0):
+    """Call the candidate's actor and wait; a load or scoring failure raises ReplayScorerError."""
+    try:
+        return ray.get(getattr(actor, method).remote(*args), timeout=timeout)
+    except (RayActorError, RayTaskError, GetTimeoutError) as exc:
+        cause = getattr(exc, "cause", None) or exc
+        message = str(getattr(cause, "message", None) or cause).strip().splitlines() or [type(exc).__name__]
+        raise ReplayScorerError(message[-1][:500]) from exc
+
+
+def stop_replay_scorer(actor) -> None:
+    try:
+        ray.get(actor.stop.remote(), timeout=15)
+    except (RayActorError, RayTaskError, GetTimeoutError):
+        pass  # it failed to load or died: there is nothing to unload
+    ray.kill(actor, no_restart=True)
+
+
+class ReplayScorerError(Exception):
+    """The candidate's actor failed to load, to score or to answer in time."""

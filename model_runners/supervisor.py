@@ -20,8 +20,10 @@ from common.settings import InfraSettings
 from model_runners import ray_host
 from model_runners.settings import RunnerSettings
 from model_runners.validate import validate_in_subprocess
+from replay.worker import ReplayWorker
 
 log = logging.getLogger(__name__)
+CANDIDATE_REASON = "candidate: validated; scores replays only, never live traffic"
 
 
 @dataclass
@@ -48,6 +50,7 @@ class Supervisor:
         # crashes or hangs ONNX Runtime takes that process down, not a runner.
         self._validators = ThreadPoolExecutor(max_workers=2, thread_name_prefix="validate")
         self._retirements: list[tuple[float, ModelDescriptor]] = []  # (when, older version)
+        self._replays = ReplayWorker(infra, self._producer)  # runs here because this process holds Ray
 
     def connect(self) -> None:
         ray_host.connect(self._infra.ray_address, self._infra.local_ray_cpus())
@@ -55,6 +58,7 @@ class Supervisor:
     def run(self) -> None:
         self.connect()  # a no-op when already connected
         self._follower.start()
+        self._replays.start()
         try:
             while not self._stop.wait(0.2):
                 self._take_publications()
@@ -85,7 +89,10 @@ class Supervisor:
             self._report(descriptor, ModelState.RETIRED)
             return
         if current is not None:  # a role change: the rendezvous acts on it, the replicas don't
+            was_candidate = current.descriptor.role is Role.CANDIDATE
             current.descriptor = descriptor
+            if was_candidate != (descriptor.role is Role.CANDIDATE) and current.validation is None:
+                self._switch_candidate(current)
             return
         deployment = Deployment(descriptor, raw, reason="validating")
         self._deployments[key] = deployment
@@ -94,6 +101,9 @@ class Supervisor:
 
     def _start(self, deployment: Deployment) -> None:
         d = deployment.descriptor
+        if d.role is Role.CANDIDATE:
+            self._switch_candidate(deployment)
+            return
         lacking = ray_host.what_the_cluster_lacks(d)
         if lacking:  # stays pending; Ray places it if the cluster grows
             deployment.status, deployment.reason = ModelState.PENDING, lacking
@@ -131,6 +141,19 @@ class Supervisor:
             deployment.reason = ""
             self._start(deployment)
 
+    def _switch_candidate(self, deployment: Deployment) -> None:
+        """A candidate is validated but has no replicas, so it never sees live traffic
+        (replays load it in their own actor). Into or out of that role, replicas go or come."""
+        if deployment.status is ModelState.FAILED:
+            return  # a model that failed to load stays failed, whatever its role
+        if deployment.descriptor.role is Role.CANDIDATE:
+            self._stop_replicas(deployment)
+            deployment.status, deployment.reason = ModelState.READY, CANDIDATE_REASON
+            self._report(deployment.descriptor, ModelState.READY, CANDIDATE_REASON)
+        else:
+            deployment.status, deployment.reason = ModelState.LOADING, ""
+            self._start(deployment)
+
     def _retire_older_versions(self, ready: ModelDescriptor) -> None:
         """Hot swap: once a new version is ready, older versions of the same model in
         the same role are retired, by publishing them as retired (models are data)."""
@@ -162,6 +185,7 @@ class Supervisor:
             ModelStatus(d.ref, d.data_type, status, reason, replicas, now_us())), key=d.key)
 
     def _shutdown(self) -> None:
+        self._replays.stop()
         for deployment in self._deployments.values():
             self._stop_replicas(deployment)
         self._validators.shutdown(wait=False, cancel_futures=True)

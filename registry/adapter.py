@@ -1,7 +1,7 @@
 """The registry service:
 - materializes the models, model-status and policies topics into Redis (store.py):
   each start replays them into a new generation, which readers see only once it is
-  complete;
+  complete; and the replays topic, whose jobs it keeps by id and by model (replays.py);
 - writes the audit store and serving stats from the decisions and late-scores
   topics (audit.py), in a consumer group, idempotently."""
 from __future__ import annotations
@@ -20,10 +20,14 @@ from common.stream import ConsumerLoop, DeadLetters
 from registry.audit import AuditStore
 from registry.settings import RegistrySettings
 from registry.store import RegistryStore
+from replay.spec import decode_job
+from registry.replays import ReplayViews
 
 log = logging.getLogger(__name__)
 STATE_CATCH_UP_S = 60
 
+# The registry follows the replays topic too: it keeps each replay job's newest record.
+REGISTRY_STATE = {**STATE_DECODERS, topics.REPLAYS: decode_job}
 AUDIT_DECODERS = {topics.DECISIONS: codec.decode_decision, topics.LATE_SCORES: codec.decode_score}
 
 
@@ -31,8 +35,9 @@ class RegistryService:
     def __init__(self, infra: InfraSettings, settings: RegistrySettings, redis_client: redis.Redis):
         self.store = RegistryStore(redis_client)
         self.audit = AuditStore(redis_client, settings.audit_retention_s)
+        self.replays = ReplayViews(redis_client)
         self._producer = KafkaProducer(infra)
-        self._follower = StateFollower(infra, STATE_DECODERS, self._apply_state, self._producer, "registry")
+        self._follower = StateFollower(infra, REGISTRY_STATE, self._apply_state, self._producer, "registry")
         # Audit is off the answer's path: the broker holds its fetch until 64 KiB or 100 ms
         # have gathered, so under load it reads in few, large batches.
         consumer = Consumer(consumer_config(infra, settings.audit_group_id, **{
@@ -47,6 +52,8 @@ class RegistryService:
             self.store.apply_descriptor(record.value, record.raw)
         elif record.topic == topics.MODEL_STATUS:
             self.store.apply_status(record.value)
+        elif record.topic == topics.REPLAYS:
+            self.replays.apply(record.value)
         else:
             self.store.apply_policy(record.value)
 

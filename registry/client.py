@@ -9,7 +9,7 @@ import redis
 
 from common.descriptors import ModelDescriptor, ModelState
 from common.domain import Role
-from common.stats import percentile
+from common.stats import latency_summary
 from registry import keys
 
 COUNTERS = ("count", "wins", "late", "errors", "compared", "agreed")
@@ -34,7 +34,7 @@ def data_types(models: list[dict]) -> dict[str, bool]:
     for m in models:
         if m.get("role") == Role.RETIRED.value or "data_type" not in m:
             continue
-        ready = m.get("status") == ModelState.READY.value and m.get("role") != Role.WARM.value
+        ready = m.get("status") == ModelState.READY.value and m.get("role") not in (Role.WARM.value, Role.CANDIDATE.value)
         out[m["data_type"]] = out.get(m["data_type"], False) or ready
     return out
 
@@ -69,13 +69,6 @@ class RegistryClient:
     def _generation(self) -> str | None:
         gen = self._redis.get(keys.CURRENT)
         return gen.decode() if gen else None  # None: no registry has finished a build yet
-
-
-def latency_summary(values: list[float]) -> dict:
-    values = sorted(values)
-    return {"min": values[0] if values else None, "mean": round(sum(values) / len(values), 3) if values else None,
-            "max": values[-1] if values else None, "p50": percentile(values, 50), "p99": percentile(values, 99),
-            "window": len(values)}
 
 
 class AuditClient:
@@ -121,3 +114,32 @@ class AuditClient:
         reasons = {k.decode(): int(v) for k, v in self._redis.hgetall(keys.data_type_stats(data_type)).items()}
         latencies = [float(v) for v in self._redis.lrange(keys.data_type_latency(data_type), 0, -1)]
         return {"answers": sum(reasons.values()), "reasons": reasons, "latency_ms": latency_summary(latencies)}
+
+
+class ReplayClient:
+    """Replay jobs, as the registry keeps them (registry/replays.py)."""
+
+    def __init__(self, client: redis.Redis):
+        self._redis = client
+
+    def get(self, replay_id: str) -> dict | None:
+        raw = self._redis.get(keys.replay(replay_id))
+        return orjson.loads(raw) if raw else None
+
+    def for_model(self, name: str) -> dict[str, list[dict]]:
+        """Each version's replays, newest first, as a model's listing shows them."""
+        ids = {k.decode(): v.decode() for k, v in self._redis.hgetall(keys.replays_of(name)).items()}
+        raws = self._redis.mget([keys.replay(i) for i in ids]) if ids else []
+        jobs = sorted((orjson.loads(r) for r in raws if r), key=lambda j: -j.get("created_at_us", 0))
+        by_version: dict[str, list[dict]] = {}
+        for job in jobs:
+            by_version.setdefault(ids[job["replay_id"]], []).append(replay_summary(job))
+        return by_version
+
+
+def replay_summary(job: dict) -> dict:
+    """A replay as a model's listing shows it."""
+    report = job.get("report") or {}
+    return {"replay_id": job["replay_id"], "status": job["status"], "reason": job.get("reason", ""),
+            "rows": report.get("rows"), "agreement": report.get("agreement"),
+            "created_at_us": job.get("created_at_us"), "url": f"/v1/replays/{job['replay_id']}"}

@@ -24,6 +24,11 @@ stats are counters and bounded lists, and stay:
   rv:v1:mlat:{name}|{version}             list of the most recent latencies (ms)
   rv:v1:dstats:{data_type}                hash reason -> count (timeouts and errors included)
   rv:v1:dlat:{data_type}                  list of the most recent answer latencies (ms)
+
+Replays, written from the compacted replays topic (rewritten in place on each start;
+a job's record is its newest one):
+  rv:v1:replay:{replay_id}                JSON: the job (spec, status, progress, report)
+  rv:v1:replays:{model name}              hash replay_id -> version
 """
 from __future__ import annotations
 
@@ -78,3 +83,11 @@ def data_type_stats(data_type: str) -> str:
 
 def data_type_latency(data_type: str) -> str:
     return f"{LAYOUT}:dlat:{data_type}"
+
+
+def replay(replay_id: str) -> str:
+    return f"{LAYOUT}:replay:{replay_id}"
+
+
+def replays_of(model: str) -> str:
+    return f"{LAYOUT}:replays:{model}"

@@ -1,10 +1,10 @@
-"""The platform's command line: `rvs up`, `rvs models publish|list|role` (or `python -m stack ...`)."""
+"""The platform's command line: `rvs up`, `rvs models publish|list|role`, `rvs replay` (or `python -m stack ...`)."""
 from __future__ import annotations
 
 import argparse
 import sys
 
-from stack import models_cli
+from stack import models_cli, replay_cli
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -18,9 +18,12 @@ def main(argv: list[str] | None = None) -> None:
     up.add_argument("--rendezvous", type=int, default=1, choices=range(1, 9), metavar="N",
                     help="rendezvous instances, sharing the request partitions (default 1)")
     models_cli.add_parser(sub)
+    replay_cli.add_parser(sub)
     args = parser.parse_args(argv)
     if args.command == "up":
         from stack.up import run
         sys.exit(run(demo=not args.no_demo, run_dir=args.run_dir, gateways=args.gateways,
                      rendezvous=args.rendezvous))
+    if args.command == "replay":
+        sys.exit(replay_cli.run(args))
     sys.exit(models_cli.run(args))

@@ -25,6 +25,7 @@ class Role(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ROLE_WARM: _ClassVar[Role]
     ROLE_BACKSTOP: _ClassVar[Role]
     ROLE_RETIRED: _ClassVar[Role]
+    ROLE_CANDIDATE: _ClassVar[Role]
 REASON_UNSPECIFIED: Reason
 REASON_PREFERRED: Reason
 REASON_BACKSTOP: Reason
@@ -38,6 +39,7 @@ ROLE_SERVE: Role
 ROLE_WARM: Role
 ROLE_BACKSTOP: Role
 ROLE_RETIRED: Role
+ROLE_CANDIDATE: Role
 
 class ReturnAddress(_message.Message):
     __slots__ = ("topic", "correlation_id")

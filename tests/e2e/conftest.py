@@ -156,7 +156,7 @@ def retire_afterwards(admin):
 # run on a fresh platform, the modules that load many models (TensorFlow included) after
 # them. The shutdown check is the platform fixture's teardown, after all of them.
 MODULE_ORDER = ("test_platform", "test_audit", "test_rendezvous_failover", "test_models", "test_model_formats",
-                "test_security")
+                "test_replay", "test_security")
 
 
 def pytest_collection_modifyitems(items):

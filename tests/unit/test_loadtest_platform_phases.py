@@ -52,7 +52,10 @@ class RecordingBench(bench_module.Bench):
         return {"broker (Kafka)": 0.1}
 
     def load(self, system, label, target, data_type, known, *, mode, pids=None, models=None, replicas=None,
-             processes=None):
+             processes=None, kind=None, **shape):
+        if kind:  # the goals phase: sequential, then sustained, on one platform
+            self.runs.append((kind, label, tuple(target), data_type))
+            return
         self.runs.append(("closed", label, tuple(target), data_type, pids[0], models, replicas, processes))
 
     def sweep(self, system, label, target, data_type, known):
@@ -80,14 +83,14 @@ def fresh(monkeypatch, tmp_path):
 def test_every_phase_gets_its_own_platform_started_after_the_last_one_stopped(fresh, tmp_path):
     run_platform(fresh, ["a", "b", "c", "d", "e"], tmp_path / "logs", say=lambda _: None)
     started = FakePlatform.started
-    assert len(started) == len(PHASES) == 9
-    assert len({p.log_dir for p in started}) == 9  # own run folder: own broker storage, Redis and Ray
+    assert len(started) == len(PHASES) == 10
+    assert len({p.log_dir for p in started}) == 10  # own run folder: own broker storage, Redis and Ray
     assert FakePlatform.events == [e for p in started for e in (f"start {p.pid}", f"stop {p.pid}")]
     # each publishes only what its phase measures
     assert [p.models for p in started] == [[(ph.data_type, [f"{ph.data_type}/{m}x{ph.replicas}"
                                                              for m in "abcde"[:ph.models]])] for ph in PHASES]
     assert [r[0] for r in fresh.runs] == ["closed", "closed", "open", "closed", "closed", "closed", "closed",
-                                          "closed", "swap"]
+                                          "closed", "swap", "sequential", "sustained"]
     assert fresh.runs[0][2] == ("--base-url", started[0].url) and fresh.runs[0][4] == started[0].pid
     assert fresh.runs[1][2] == ("--transport", "kafka", "--bootstrap", started[1].bootstrap)
     assert fresh.runs[5][3:] == ("bench3r2", started[5].pid, 3, 2, {})
@@ -122,4 +125,6 @@ def test_a_system_started_once_keeps_one_record(fresh):
 
 def test_every_phase_is_warmed_up_on_its_own_data_type_before_it_is_measured(fresh, tmp_path):
     run_platform(fresh, ["a", "b", "c", "d", "e"], tmp_path / "logs", say=lambda _: None)
-    assert fresh.warm_ups == [(i, run[3]) for i, run in enumerate(fresh.runs)]
+    # once per phase, before its first run (the goals phase's sustained run follows its sequential one)
+    assert fresh.warm_ups == [(i, run[3]) for i, run in enumerate(fresh.runs) if run[0] != "sustained"]
+    assert [run[0] for run in fresh.runs[-2:]] == ["sequential", "sustained"]
