@@ -24,6 +24,9 @@ SERVICES = {"gateway": "gateway processes", "rendezvous": "rendezvous instances"
             "runner replicas (Ray actors)": "runner replicas (all models)", "registry": "audit writers (registry)"}
 # Wire sizes of the iris records (common.codec), plus about 70 B of Kafka record and batch overhead each.
 REQUEST_B, SCORE_B, ANSWER_B, RECORD_OVERHEAD_B = 158, 130, 222, 70
+# What Redis holds per answer: the audit record's JSON and each late score's (registry/audit_format.py),
+# the claim (the answer's bytes) and its published mark, and about 100 B of overhead per key or member.
+AUDIT_JSON_B, LATE_JSON_B, KEY_OVERHEAD_B = 809, 262, 100
 
 
 def fit(points) -> dict[str, tuple[float, float]]:
@@ -50,7 +53,9 @@ def traffic(models: int) -> dict[str, float]:
     return {"messages produced": sum(produced.values()), "messages delivered": delivered,
             "bytes produced": produced_b + sum(produced.values()) * RECORD_OVERHEAD_B,
             # claim + published mark; audit record; record index (zadd, expire); each late score (rpush, expire)
-            "redis commands": 2 + 1 + 2 + 2 * (models - 1)}
+            "redis commands": 2 + 1 + 2 + 2 * (models - 1),
+            "audit bytes": AUDIT_JSON_B + (models - 1) * LATE_JSON_B + 3 * KEY_OVERHEAD_B,
+            "claim bytes": ANSWER_B + 2 * KEY_OVERHEAD_B}
 
 
 def plan(fitted: dict, rate: float, models: int, core_use: float, node_cores: int) -> dict[str, str]:
@@ -69,6 +74,8 @@ def plan(fitted: dict, rate: float, models: int, core_use: float, node_cores: in
     row["into the brokers, replication included"] = f"{rate * t['bytes produced'] * 3 / 1e6:,.0f} MB/s"
     row["messages produced / delivered per s"] = f"{rate * t['messages produced']:,.0f} / {rate * t['messages delivered']:,.0f}"
     row["Redis commands per s"] = f"{rate * t['redis commands']:,.0f}"
+    row["Redis memory: audit, per day kept"] = f"{rate * t['audit bytes'] * 86400 / 1e9:,.0f} GB"
+    row["Redis memory: claims (kept 1 h)"] = f"{rate * t['claim bytes'] * 3600 / 1e9:,.1f} GB"
     return row
 
 
