@@ -12,7 +12,7 @@ from dataclasses import replace
 from common import codec
 from model_runners.artifacts import materialize, release
 from model_runners.runtimes import create_runtime
-from model_runners.scoring import ScoringCore
+from model_runners.core import ScoringCore
 
 
 class CandidateScorer:
