@@ -1,6 +1,7 @@
 """How a Kafka service runs as a process: logging configured once, the service built,
-its /metrics served (METRICS_HOST:METRICS_PORT), then SIGTERM and SIGINT turned into a graceful stop (the loop finishes its batch,
-stores its offsets and leaves its group) while run() blocks."""
+its /metrics served (METRICS_HOST:METRICS_PORT), then SIGTERM and SIGINT turned into a
+graceful stop (the loop finishes its batch, stores its offsets and leaves its group)
+while run() blocks."""
 from __future__ import annotations
 
 import signal
