@@ -1,16 +1,21 @@
 """How a Kafka service runs as a process: logging configured once, the service built,
-then SIGTERM and SIGINT turned into a graceful stop (the loop finishes its batch,
-stores its offsets and leaves its group) while run() blocks."""
+its /metrics served (METRICS_HOST:METRICS_PORT), then SIGTERM and SIGINT turned into a
+graceful stop (the loop finishes its batch, stores its offsets and leaves its group)
+while run() blocks."""
 from __future__ import annotations
 
 import signal
 from typing import Callable, Protocol
 
-from common import logs
+from prometheus_client import CollectorRegistry
+
+from common import logs, metrics
 from common.settings import InfraSettings
 
 
 class Service(Protocol):
+    metrics_registry: CollectorRegistry  # what its /metrics serves
+
     def run(self) -> None: ...
 
     def stop(self) -> None: ...
@@ -23,6 +28,7 @@ def serve(name: str, build: Callable[[InfraSettings], Service]) -> None:
     infra = InfraSettings()
     logs.configure(infra.log_level, name)
     service = build(infra)
+    metrics.serve(service.metrics_registry, infra.metrics_host, infra.metrics_port)
     signal.signal(signal.SIGTERM, lambda *_: service.stop())
     signal.signal(signal.SIGINT, lambda *_: service.stop())
     service.run()

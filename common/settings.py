@@ -33,6 +33,10 @@ class InfraSettings(BaseSettings):
         "consumer", description="Consumer-group protocol (KAFKA_GROUP_PROTOCOL): 'consumer' is KIP-848 (Kafka 4.x "
         "brokers), 'classic' works with any broker (docs/decisions/005).")
     log_level: str = Field("INFO", description="Log level of every service (LOG_LEVEL).")
+    metrics_host: str = Field("127.0.0.1", description="Interface the Kafka services serve /metrics on "
+                              "(METRICS_HOST); the gateway serves it on its own port.")
+    metrics_port: int = Field(9400, ge=0, le=65535, description="Port of a Kafka service's /metrics (METRICS_PORT; "
+                              "0 picks a free one and logs it). `make up` gives each process its own.")
 
     def local_ray_cpus(self) -> int:
         return self.ray_num_cpus or 8 * (os.cpu_count() or 1)

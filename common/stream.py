@@ -14,8 +14,14 @@ from common import codec, topics
 from common.clock import now_us
 from common.errors import WireError
 from common.kafka import BatchHandler, Consumed, Decoder, KafkaProducer, fetch_batch
+from common.metrics import Counts
 
 log = logging.getLogger(__name__)
+
+# Every consumer of a process dead-letters through DeadLetters, so the count is the
+# process's: each service's metrics registry includes it.
+DEAD_LETTERS = Counts("rvs_dead_letters_total", "Messages sent to the dead-letter topic, by the consumer that "
+                      "could not handle them and the topic they came from.", ("consumer", "topic"))
 
 
 class DeadLetters:
@@ -27,6 +33,7 @@ class DeadLetters:
 
     def send(self, record: Consumed, error: str) -> None:
         log.warning("dead-lettering %s[%d]@%d: %s", record.topic, record.partition, record.offset, error)
+        DEAD_LETTERS.inc((self._consumer_name, record.topic))
         payload = codec.encode_dead_letter(
             topic=record.topic, partition=record.partition, offset=record.offset, error=error,
             consumer=self._consumer_name, key=record.key, payload=record.raw, at_us=now_us())

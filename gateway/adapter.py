@@ -21,6 +21,7 @@ from common.kafka import KafkaProducer, ensure_topics
 from common.replies import ReplyListener
 from common.settings import InfraSettings
 from gateway import admin, audit_api, policy_api, replay_api
+from gateway.metrics import GatewayMetrics, RequestMetrics, router as metrics_router
 from gateway.answers import answer_body
 from gateway.limits import BodySizeLimit
 from gateway.readiness import Readiness
@@ -55,6 +56,7 @@ def create_app(infra: InfraSettings, settings: GatewaySettings) -> FastAPI:
         await readiness.refresh()
         refresher = asyncio.create_task(readiness.keep_fresh())
         app.state.service, app.state.readiness = service, readiness
+        metrics.service = service
         log.info("gateway %s listening; return address %s", settings.instance_id, reply_topic)
         yield
         readiness.draining = True  # readiness goes false first; in-flight requests finish below
@@ -67,11 +69,14 @@ def create_app(infra: InfraSettings, settings: GatewaySettings) -> FastAPI:
                   description="Score records with every model of a data type; get one official answer "
                               "within the deadline, tagged with the model version that produced it.")
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, max_model_bytes=settings.max_model_bytes)
+    metrics = app.state.metrics = GatewayMetrics()
+    app.add_middleware(RequestMetrics, metrics=metrics)  # outermost: it sees the size limit's 413s too
     install_error_handlers(app)
     app.include_router(admin.router)
     app.include_router(policy_api.router)
     app.include_router(audit_api.router)
     app.include_router(replay_api.router)
+    app.include_router(metrics_router)
 
     # The body is parsed and validated by pydantic in one step from its bytes, not by
     # FastAPI's body machinery (stdlib json, then validation, then content-type parsing):

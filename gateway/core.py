@@ -58,6 +58,10 @@ class PredictService:
         finally:
             self._pending.pop(request.request_id, None)
 
+    def in_flight(self) -> int:
+        """Requests waiting for their answer (a metric, read when scraped)."""
+        return len(self._pending)
+
     def _send(self, topic: str, key: str, payload: bytes, future: asyncio.Future) -> None:
         """Queue the request for the end of this loop turn: the requests that arrived in
         the same turn go to librdkafka in one call, and to one partition, so that they

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from confluent_kafka import Consumer
 
@@ -16,6 +17,7 @@ from common.stream import ConsumerLoop, DeadLetters
 from model_runners.artifacts import materialize, release
 from model_runners.runtimes import create_runtime
 from model_runners.core import ScoringCore
+from model_runners.metrics import ReplicaMetrics
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +40,7 @@ class RunnerReplica:
         finally:
             release(artifact)  # a file, or a SavedModel's directory
         self._core = ScoringCore(self.descriptor, runtime)
+        self._metrics = ReplicaMetrics()
         self._runtime = runtime
         self._producer = KafkaProducer(infra, report_successes=False)
         consumer = Consumer(consumer_config(infra, group_id(self.descriptor)))
@@ -56,7 +59,11 @@ class RunnerReplica:
         # poll's scores for one partition are one produce request.
         partition_of = {r.value.request_id: r.partition for r in records}
         by_partition: dict[int, list[tuple[str, bytes]]] = {}
-        for score in self._core.score([r.value for r in records], queued):
+        expired_before, started = self._core.skipped_expired, time.perf_counter()
+        scores = self._core.score([r.value for r in records], queued)
+        self._metrics.record_batch(len(records), scores, time.perf_counter() - started,
+                                   self._core.skipped_expired - expired_before)
+        for score in scores:
             by_partition.setdefault(partition_of[score.request_id], []).append(
                 (score.request_id, codec.encode_score(score)))
         for partition, scores in by_partition.items():
@@ -78,6 +85,10 @@ class RunnerReplica:
         """Ready means consuming: loaded, and a member of the group with partitions
         (a join takes seconds; requests sent before it would go unscored)."""
         return self._assigned.wait(timeout_s)
+
+    def metrics_text(self) -> bytes:
+        """This replica's metrics in Prometheus's text format, for the supervisor's /metrics."""
+        return self._metrics.text()
 
     def stop(self) -> None:
         """Finish the batch in hand, commit, leave the group, release the model."""

@@ -81,6 +81,28 @@ def poll_ready(handle: ReplicaHandle) -> tuple[bool, str]:
         return True, str(getattr(cause, "message", None) or cause).strip().splitlines()[-1][:500]
 
 
+def ask_metrics(handle: ReplicaHandle) -> object:
+    """Ask a replica for its metrics (Prometheus's text); the answer is a ref to poll."""
+    return handle.actor.metrics_text.remote()
+
+
+def metrics_answers(asked: dict) -> dict:
+    """{key: text} for each asked ref that has its answer now; None for a replica that died."""
+    refs = list(asked.values())
+    if not refs:
+        return {}
+    ready, _ = ray.wait(refs, num_returns=len(refs), timeout=0)
+    done = set(ready)
+    answers = {}
+    for key, ref in asked.items():
+        if ref in done:
+            try:
+                answers[key] = ray.get(ref)
+            except (RayActorError, RayTaskError):
+                answers[key] = None
+    return answers
+
+
 def stop_replica(handle: ReplicaHandle, timeout: float = 15.0) -> None:
     try:
         ray.get(handle.actor.stop.remote(), timeout=timeout)

@@ -16,8 +16,12 @@ from common.descriptors import ModelDescriptor, ModelStatus, ModelState
 from common.domain import Role
 from common.follow import StateFollower
 from common.kafka import Consumed, KafkaProducer
+from common.metrics import process_registry
 from common.settings import InfraSettings
+from common.stream import DEAD_LETTERS
 from model_runners import ray_host
+from model_runners.metrics import REPLICA_LABELS, ReplicaFamilies
+from model_runners.replica_scrapes import ReplicaScrapes
 from model_runners.settings import RunnerSettings
 from model_runners.validate import validate_in_subprocess
 from replay.worker import ReplayWorker
@@ -51,6 +55,9 @@ class Supervisor:
         self._validators = ThreadPoolExecutor(max_workers=2, thread_name_prefix="validate")
         self._retirements: list[tuple[float, ModelDescriptor]] = []  # (when, older version)
         self._replays = ReplayWorker(infra, self._producer)  # runs here because this process holds Ray
+        self._scrapes = ReplicaScrapes()
+        # Served by common.entrypoint: this process's figures and every replica's.
+        self.metrics_registry = process_registry(ReplicaFamilies([DEAD_LETTERS], self._scrapes.latest))
 
     def connect(self) -> None:
         ray_host.connect(self._infra.ray_address, self._infra.local_ray_cpus())
@@ -64,6 +71,7 @@ class Supervisor:
                 self._take_publications()
                 self._watch_loading()
                 self._retire_due()
+                self._scrapes.refresh(self._running_replicas())
         finally:
             self._shutdown()
 
@@ -173,6 +181,12 @@ class Supervisor:
         for d in due:
             log.info("retiring %s: a newer version is ready", d.key)
             self._producer.produce(topics.MODELS, codec.encode_descriptor(replace(d, role=Role.RETIRED)), key=d.key)
+
+    def _running_replicas(self) -> dict:
+        """(version key, replica number) -> (its metric labels, its handle)."""
+        return {(key, h.index): (dict(zip(REPLICA_LABELS, (d.descriptor.data_type, d.descriptor.name,
+                                                            d.descriptor.version, str(h.index)))), h)
+                for key, d in self._deployments.items() for h in d.replicas}
 
     def _stop_replicas(self, deployment: Deployment) -> None:
         for handle in deployment.replicas:

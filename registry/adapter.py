@@ -3,7 +3,8 @@
   each start replays them into a new generation, which readers see only once it is
   complete; and the replays topic, whose jobs it keeps by id and by model (replays.py);
 - writes the audit store and serving stats from the decisions and late-scores
-  topics (audit.py), in a consumer group, idempotently."""
+  topics (audit.py), in a consumer group, idempotently;
+- measures every consumer group's lag for its /metrics (metrics.py)."""
 from __future__ import annotations
 
 import logging
@@ -14,10 +15,13 @@ from confluent_kafka import Consumer
 
 from common import codec, topics
 from common.follow import STATE_DECODERS, StateFollower
+from common.group_lag import GroupLagMonitor
 from common.kafka import Consumed, KafkaProducer, consumer_config
 from common.settings import InfraSettings
 from common.stream import ConsumerLoop, DeadLetters
 from registry.audit import AuditStore
+from registry.client import RegistryClient
+from registry.metrics import RegistryMetrics
 from registry.settings import RegistrySettings
 from registry.store import RegistryStore
 from replay.spec import decode_job
@@ -46,6 +50,9 @@ class RegistryService:
         self._audit_loop = ConsumerLoop(consumer, AUDIT_DECODERS, self._apply_audit,
                                         DeadLetters(self._producer, "registry-audit"), batch_size=1000)
         self._stop = threading.Event()
+        self._lag = GroupLagMonitor(infra, settings.lag_interval_s)
+        self.metrics = RegistryMetrics(RegistryClient(redis_client), self._lag)
+        self.metrics_registry = self.metrics.registry  # served by common.entrypoint
 
     def _apply_state(self, record: Consumed) -> None:
         if record.topic == topics.MODELS:
@@ -64,6 +71,7 @@ class RegistryService:
             self.audit.record_decisions(decisions)
         if late:
             self.audit.record_late(late)
+        self.metrics.audit_records.add({("decision",): len(decisions), ("late_score",): len(late)})
 
     def run(self) -> None:
         self._follower.start()
@@ -72,7 +80,9 @@ class RegistryService:
         self.store.publish()  # readers move from the previous generation to this one
         audit_thread = threading.Thread(target=self._audit_loop.run, name="audit", daemon=True)
         audit_thread.start()
+        self._lag.start()
         self._stop.wait()
+        self._lag.stop()
         self._audit_loop.stop()
         audit_thread.join(10)
         self._follower.stop()

@@ -23,11 +23,11 @@ from common.stream import ConsumerLoop, DeadLetters
 from rendezvous.catalog import Catalog
 from rendezvous.claims import Claims
 from rendezvous.core import Absorbed, Answered, Effect, LateScore, Rejected, RendezvousCore
+from rendezvous.metrics import RendezvousMetrics
 from rendezvous.offsets import OffsetTracker
 from rendezvous.settings import RendezvousSettings
 
 log = logging.getLogger(__name__)
-
 
 
 class RendezvousService:
@@ -37,6 +37,8 @@ class RendezvousService:
                                     early_ttl_us=settings.early_score_ttl_s * 1_000_000,
                                     answered_limit=settings.answered_limit,
                                     answered_ttl_us=settings.answered_ttl_s * 1_000_000)
+        self.metrics = RendezvousMetrics(self._core)
+        self.metrics_registry = self.metrics.registry  # served by common.entrypoint
         self._claims = Claims(redis_client, settings.claim_ttl_s)
         self._producer = KafkaProducer(infra)
         self._offsets = OffsetTracker()
@@ -120,7 +122,7 @@ class RendezvousService:
         answered = [o for o in outcomes if isinstance(o, Answered)]
         if answered:
             self._publish(answered)
-        late = []
+        late, late_scores = [], []
         for o in outcomes:
             if isinstance(o, Rejected):
                 self._dead_letters.send(o.source, o.reason)
@@ -128,19 +130,23 @@ class RendezvousService:
                 self._score_sources.pop(o.source.value.request_id, None)
             elif isinstance(o, LateScore):
                 late.append((o.score.request_id, o.source.raw))
+                late_scores.append(o.score)
                 self._release(o.source)
             elif isinstance(o, Absorbed) and o.source is not None and o.source.topic != topics.SCORES:
                 self._release(o.source)  # a redelivered request: nothing more to do
         # Recorded for audit and stats; a late score never changes the answer already given.
         self._produce_spread(topics.LATE_SCORES, late)
+        if late_scores:
+            self.metrics.record_late(late_scores)
 
     def _publish(self, answered: list[Answered]) -> None:
         by_id = {o.decision.answer.request_id: o for o in answered}
         payloads = [(rid, codec.encode_answer(o.decision.answer)) for rid, o in by_id.items()]
         replies: dict[str, list[tuple[str, bytes, Callable]]] = {}  # reply topic -> its answers
-        decisions = []
+        decisions, claimed = [], []
         for rid, payload in self._claims.claim(payloads, confirm=self._take_delivered()):
             decision = by_id[rid].decision
+            claimed.append(decision)
             reply_to = decision.request.reply_to
             replies.setdefault(reply_to.topic, []).append(
                 (reply_to.correlation_id, payload, functools.partial(self._on_answer_delivered, rid)))
@@ -149,6 +155,7 @@ class RendezvousService:
             self._producer.produce_batch(topic, [(key, payload) for key, payload, _ in answers],
                                          callbacks=[callback for _, _, callback in answers])
         self._produce_spread(topics.DECISIONS, decisions)
+        self.metrics.record_answers(claimed)  # answers another instance had claimed are its to count
         for rid, outcome in by_id.items():
             self._release(outcome.source)
             for score_record in self._score_sources.pop(rid, ()):

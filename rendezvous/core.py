@@ -100,6 +100,10 @@ class RendezvousCore:
     def next_wake_us(self) -> int | None:
         return self._timers[0][0] if self._timers else None
 
+    def held_early(self) -> int:
+        """Request ids whose scores are waiting for their request."""
+        return len(self._early)
+
     # Internals -------------------------------------------------------------------
     def _add_score(self, mailbox: Mailbox, score: Score, now_us: int, source: Any) -> list[Effect]:
         entry = Entry(score, self._role_at_arrival(mailbox, score), self.catalog.quality(score.model), now_us)

@@ -2,9 +2,10 @@
 
 In this order: a broker (unless KAFKA_BOOTSTRAP is set) and a Redis (unless REDIS_URL
 is set); the topics, and the demo models (trained here) and policy published; then the
-registry, rendezvous, runner supervisor and gateway. The supervisor starts a local Ray
-unless RAY_ADDRESS is set. The broker is Apache Kafka, its data kept under .run/kafka
-between runs (`make clean` starts it over).
+registry, rendezvous, runner supervisor and gateway, each printed with where its
+/metrics is. The supervisor starts a local Ray unless RAY_ADDRESS is set. The broker
+is Apache Kafka, its data kept under .run/kafka between runs (`make clean` starts it
+over).
 Ctrl-C or SIGTERM stops everything it started, by PID, in reverse order."""
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import signal
 import sys
 import time
 from pathlib import Path
+from typing import Iterator
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
@@ -24,6 +26,7 @@ from stack.broker_install import kafka_version
 from stack.processes import ProcessGroup
 
 SERVICES = ("registry", "rendezvous", "model_runners", "gateway")
+DEFAULT_METRICS_PORT = 9400  # common.settings.InfraSettings.metrics_port
 # The bearer tokens, and their names in the messages that print a generated one.
 TOKENS = {"ADMIN_TOKEN": "admin token", "AUDIT_TOKEN": "audit token (read-only)"}
 
@@ -51,11 +54,16 @@ def run(demo: bool = True, run_dir: str = ".run", gateways: int = 1, rendezvous:
         start_infrastructure(env, group, logs)
         from stack.bootstrap import bootstrap
         bootstrap(env, demo=demo)
+        ports = metrics_ports(int(env.get("METRICS_PORT", DEFAULT_METRICS_PORT)))
+        metrics = {}
         for name, service, service_env_ in instances(env, gateways, rendezvous):
+            service_env_, metrics[name] = with_metrics_port(service, service_env_, ports)
             group.start(name, [sys.executable, "-m", service], service_env_, logs / f"{name}.log")
             say(f"{name:<14} pid {group.pid(name):<7} log {logs / (name + '.log')}")
         url = f"http://{env.get('GATEWAY_HOST', '127.0.0.1')}:{env.get('GATEWAY_PORT', '8000')}"
         wait_ready(url, group, stopping)
+        for name, metrics_url in metrics.items():
+            say(f"metrics: {name:<14} {metrics_url}")
         say(f"READY: gateway on {url} (docs at {url}/docs). Ctrl-C stops everything.")
         while stopping["signal"] is None:
             dead = group.first_dead()
@@ -116,6 +124,30 @@ def instances(env: dict, gateways: int = 1, rendezvous: int = 1) -> list[tuple[s
                     service_env_["GATEWAY_INSTANCE_ID"] = f"{env['GATEWAY_INSTANCE_ID']}-{index + 1}"
             started.append((name, service, service_env_))
     return started
+
+
+def metrics_ports(first: int) -> Iterator[int]:
+    """Ports for the Kafka services' /metrics: `first` (METRICS_PORT, 9400 by default) and
+    the ones after it, so that a Prometheus configuration can name them; one already
+    taken is skipped."""
+    port = first
+    while True:
+        if port == 0 or not embedded.port_free(port):
+            yield embedded.free_port()
+        else:
+            yield port
+        port = port + 1 if port else 0
+
+
+def with_metrics_port(service: str, service_env_: dict, ports: Iterator[int]) -> tuple[dict, str]:
+    """The service's environment with its METRICS_PORT, and its /metrics URL. A gateway
+    serves /metrics on its own port."""
+    if service == "gateway":
+        host, port = service_env_.get("GATEWAY_HOST", "127.0.0.1"), service_env_.get("GATEWAY_PORT", "8000")
+        return service_env_, f"http://{host}:{port}/metrics"
+    port = next(ports)
+    host = service_env_.get("METRICS_HOST", "127.0.0.1")
+    return {**service_env_, "METRICS_PORT": str(port)}, f"http://{host}:{port}/metrics"
 
 
 def ensure_tokens(env: dict) -> None:

@@ -42,6 +42,12 @@ class Platform:
     def redis_url(self) -> str:
         return next(re.search(r"on (redis://\S+)", l).group(1) for l in self.output if "redis (Valkey)" in l)
 
+    @property
+    def metrics_urls(self) -> dict[str, str]:
+        """Each process's /metrics, as `stack up` printed them: {process name: URL}."""
+        found = (re.match(r"\[up\] metrics: (\S+)\s+(http://\S+)", line) for line in self.output)
+        return {m.group(1): m.group(2) for m in found if m}
+
     def log_of(self, service: str) -> Path:
         return next(Path(re.search(r"log (\S+)", l).group(1)) for l in self.output if l.startswith(f"[up] {service} "))
 
@@ -155,8 +161,8 @@ def retire_afterwards(admin):
 # One platform serves every e2e module, so order matters: the latency-sensitive checks
 # run on a fresh platform, the modules that load many models (TensorFlow included) after
 # them. The shutdown check is the platform fixture's teardown, after all of them.
-MODULE_ORDER = ("test_platform", "test_audit", "test_rendezvous_failover", "test_models", "test_model_formats",
-                "test_replay", "test_security")
+MODULE_ORDER = ("test_platform", "test_audit", "test_metrics", "test_rendezvous_failover", "test_models",
+                "test_model_formats", "test_replay", "test_security")
 
 
 def pytest_collection_modifyitems(items):

@@ -1,13 +1,18 @@
 """A runner replica is a Ray actor that consumes Kafka itself: published as a real
 ONNX model, it scores a request produced to its topic with no Ray call per request."""
 import pytest
+from prometheus_client import generate_latest
+from prometheus_client.parser import text_string_to_metric_families
 
 from common import codec, topics
 from common.clock import now_us
 from common.domain import Features, Request, ReturnAddress
 from common.kafka import KafkaProducer, ensure_topics
 from helpers import read_topic, wait_until
+from common.metrics import process_registry
 from model_runners import ray_host
+from model_runners.metrics import ReplicaFamilies
+from model_runners.replica_scrapes import ReplicaScrapes
 from stack import demo
 
 pytestmark = pytest.mark.timeout(180)
@@ -40,9 +45,33 @@ def test_replica_scores_requests_from_its_topic(infra, unique, ray_local):
         assert wait_until(scored, timeout=60, interval=0.5)
         score = read_topic(infra, topics.SCORES, codec.decode_score, 1, match=lambda s: s.data_type == data_type)[0]
         assert score.ok and score.model == forest.ref and score.output.label == "2"
+        check_the_supervisor_collects_its_metrics(handle, forest, len(sent))
     finally:
         producer.close()
         ray_host.stop_replica(handle)
+
+
+def check_the_supervisor_collects_its_metrics(handle, descriptor, sent: int) -> None:
+    """Through Ray, the way the supervisor's /metrics gets them: the replica's scores,
+    labelled with its version and number."""
+    scrapes = ReplicaScrapes(interval_s=0)
+    labels = {"data_type": descriptor.data_type, "model": descriptor.name, "version": descriptor.version,
+              "replica": "0"}
+    replicas = {(descriptor.key, 0): (labels, handle)}
+
+    def collected():
+        scrapes.refresh(replicas)
+        return scrapes.latest()
+
+    assert wait_until(collected, timeout=30)
+    text = generate_latest(process_registry(ReplicaFamilies([], scrapes.latest))).decode()
+    families = {f.name: f for f in text_string_to_metric_families(text)}
+    ok = [s for s in families["rvs_runner_scores"].samples if s.labels.get("outcome") == "ok"]
+    assert [s.labels for s in ok] == [{**labels, "outcome": "ok"}]
+    assert 1 <= ok[0].value <= sent
+    sizes = {s.name: s.value for s in families["rvs_runner_batch_size"].samples}
+    assert sizes["rvs_runner_batch_size_count"] >= 1
+    assert families["rvs_runner_replica_process_resident_memory_bytes"].samples[0].value > 0
 
 
 def test_a_bad_model_fails_with_a_reason(infra, unique, ray_local):

@@ -28,3 +28,14 @@ def test_extra_gateways_get_the_next_ports_and_their_own_return_address():
 def test_without_a_chosen_instance_id_each_gateway_generates_its_own():
     started = {name: child for name, _, child in instances({"GATEWAY_PORT": "8100"}, gateways=2)}
     assert "GATEWAY_INSTANCE_ID" not in started["gateway"] and "GATEWAY_INSTANCE_ID" not in started["gateway-2"]
+
+
+def test_kafka_services_get_consecutive_metrics_ports_and_the_gateway_serves_its_own():
+    from stack.up import metrics_ports, with_metrics_port
+
+    ports = iter([9400, 9401, 9405])
+    started = [with_metrics_port(module, child, ports) for _, module, child in instances({"GATEWAY_PORT": "8100"})]
+    assert [url for _, url in started] == ["http://127.0.0.1:9400/metrics", "http://127.0.0.1:9401/metrics",
+                                           "http://127.0.0.1:9405/metrics", "http://127.0.0.1:8100/metrics"]
+    assert started[0][0]["METRICS_PORT"] == "9400" and "METRICS_PORT" not in started[3][0]
+    assert next(metrics_ports(0)) > 0  # 0: any free port

@@ -1,0 +1,45 @@
+"""Consumer lag per group, measured from the real broker's committed offsets and high
+watermarks: what the registry's /metrics reports as rvs_consumer_lag."""
+import time
+
+import pytest
+from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka.admin import AdminClient
+
+from common.group_lag import measure_lag
+from common.kafka import KafkaProducer, base_config, consumer_config, ensure_topics
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
+
+
+def test_lag_is_what_a_group_has_left_to_read_and_empty_groups_are_left_out(infra, unique):
+    topic, group = f"lag-{unique}", f"lag-group-{unique}"
+    ensure_topics(infra, [topic])
+    producer = KafkaProducer(infra)
+    producer.produce_batch(topic, [(None, b"x")] * 10, partition=0)
+    producer.flush()
+    consumer = Consumer(consumer_config(infra, group, **{"auto.offset.reset": "earliest",
+                                                         "enable.auto.commit": False}))
+    consumer.subscribe([topic])
+    admin = AdminClient(base_config(infra))
+    try:
+        read = []
+        deadline = time.monotonic() + 60
+        while len(read) < 4 and time.monotonic() < deadline:
+            msg = consumer.poll(0.5)
+            if msg is not None and not msg.error():
+                read.append(msg)
+        assert len(read) >= 4
+        consumer.commit(offsets=[TopicPartition(topic, 0, 4)], asynchronous=False)
+        lag = {}
+        while time.monotonic() < deadline and lag.get((group, topic)) != 6:
+            lag = measure_lag(admin)
+            time.sleep(0.2)
+        assert lag[(group, topic)] == 6  # 10 produced, 4 committed
+    finally:
+        consumer.close()
+        producer.close()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and (group, topic) in measure_lag(admin):
+        time.sleep(0.2)
+    assert (group, topic) not in measure_lag(admin)  # the group is empty now: nobody lags
