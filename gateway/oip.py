@@ -141,15 +141,16 @@ def infer_response(data_type: str, request_id: str | None, rows: list[tuple[Requ
     if unknown:
         return 400, {"error": f"unknown outputs {unknown}; this model has {list(tensors)}"}
     models = {a.model for a in answers}
-    body = {"model_name": data_type, "outputs": [tensors[n] for n in names],
-            "parameters": {"request_ids": ",".join(r.request_id for r, _ in rows),
-                           "model_versions": ",".join(str(a.model) for a in answers),
-                           "reasons": ",".join(a.reason.value for a in answers)}}
+    body: dict = {"model_name": data_type}
     if len(models) == 1:  # one model version answered every row: the response is its
         model = models.pop()
         body["model_name"], body["model_version"] = model.name, model.version
     if request_id is not None:
         body["id"] = request_id
+    body["parameters"] = {"request_ids": ",".join(r.request_id for r, _ in rows),
+                          "model_versions": ",".join(str(a.model) for a in answers),
+                          "reasons": ",".join(a.reason.value for a in answers)}
+    body["outputs"] = [tensors[n] for n in names]
     return 200, body
 
 
