@@ -31,6 +31,20 @@ def _json(status: int, body: dict, headers: dict | None = None) -> Response:
     return Response(orjson.dumps(body), status_code=status, media_type="application/json", headers=headers)
 
 
+def _inlined(schema: dict) -> dict:
+    """The schema with its $defs written in place: an OpenAPI document resolves
+    "#/$defs/..." from its own root, where they are not."""
+    defs = schema.pop("$defs", {})
+
+    def inline(node):
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            return inline(defs[ref.removeprefix("#/$defs/")]) if ref.startswith("#/$defs/") else \
+                {k: inline(v) for k, v in node.items()}
+        return [inline(v) for v in node] if isinstance(node, list) else node
+    return inline(schema)
+
+
 def v2_errors(route):
     """Answer a PlatformError raised by `route` with the protocol's error body."""
     @functools.wraps(route)
@@ -82,7 +96,7 @@ async def model_ready(data_type: str, http: Request) -> Response:
 @router.post("/models/{data_type}/infer", responses={400: ERROR, 404: ERROR, 422: ERROR, 502: ERROR, 503: ERROR,
                                                      504: ERROR},
              openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
-                 "schema": oip.InferenceRequest.model_json_schema()}}}})
+                 "schema": _inlined(oip.InferenceRequest.model_json_schema())}}}})
 @v2_errors
 async def infer(data_type: str, http: Request) -> Response:
     """Score each row of the input tensors as one request through the rendezvous."""

@@ -219,3 +219,11 @@ def test_model_ready_and_live(gateway):
 
 def test_the_schema_is_a_valid_json_schema():
     jsonschema.Draft202012Validator.check_schema(SCHEMA)
+
+
+def test_the_openapi_spec_shows_the_inference_request_with_no_dangling_reference(gateway):
+    app, _ = gateway
+    body = app.openapi()["paths"]["/v2/models/{data_type}/infer"]["post"]["requestBody"]
+    schema = body["content"]["application/json"]["schema"]
+    assert schema["properties"]["inputs"]["items"]["properties"]["datatype"] == {"title": "Datatype", "type": "string"}
+    assert "#/$defs/" not in json.dumps(app.openapi())
