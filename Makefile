@@ -3,9 +3,13 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+comma  := ,
 EXTRAS ?= dev,pmml,tensorflow
+# The versions `make test` ran with, for every package the extras above need (`make lock`).
+LOCK   := requirements.lock
+UV     := $(VENV)/bin/uv
 
-.PHONY: up test test-unit generate bench lint clean help
+.PHONY: up test test-unit generate bench lint lock clean help
 
 help:
 	@echo "make up        run the whole platform (embedded Apache Kafka, Redis, local Ray, demo models)"
@@ -13,14 +17,17 @@ help:
 	@echo "make test-unit run the unit tests only (no broker, no Ray)"
 	@echo "make lint      run the security lint (ruff's S rules, from flake8-bandit)"
 	@echo "make generate  regenerate the protobuf code from proto/"
+	@echo "make lock      re-resolve requirements.lock after pyproject.toml changed (UPGRADE=1: newest of everything)"
 	@echo "make bench     run the side-by-side benchmark and write BENCHMARKS.md"
 	@echo "make clean     remove run state (.run: logs and the embedded broker's data) and results"
 
-# Create or reuse the virtual environment; reinstall only when pyproject.toml changed.
-$(STAMP): pyproject.toml
+# Create or reuse the virtual environment; reinstall only when pyproject.toml or the
+# lock changed. The lock constrains every package to the version that was tested, so a
+# fresh machine gets what CI ran, not whatever is newest on PyPI that day.
+$(STAMP): pyproject.toml $(LOCK)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[$(EXTRAS)]"
+	$(PY) -m pip install --quiet -c $(LOCK) -e ".[$(EXTRAS)]"
 	@touch $(STAMP)
 
 up: $(STAMP)
@@ -44,8 +51,16 @@ generate: $(STAMP)
 	$(PY) -m grpc_tools.protoc -I proto --python_out=common/wire --pyi_out=common/wire proto/serving.proto
 
 bench: $(STAMP)
-	$(PY) -m pip install --quiet -e ".[bench]"
+	$(PY) -m pip install --quiet -c $(LOCK) -e ".[bench]"
 	$(PY) -m loadtest.bench
+
+# Resolve pyproject.toml (with the extras above) for Python 3.11 on x86-64 Linux, the
+# machines this runs on. Pins already in the lock are kept unless UPGRADE=1.
+lock:
+	@test -x $(UV) || { test -x $(PY) || $(PYTHON) -m venv $(VENV); $(PY) -m pip install --quiet uv; }
+	$(UV) pip compile pyproject.toml $(foreach x,$(subst $(comma), ,$(EXTRAS)),--extra $(x)) \
+	  --python-version 3.11 --python-platform x86_64-manylinux_2_28 $(if $(UPGRADE),--upgrade) \
+	  --custom-compile-command "make lock" --quiet -o $(LOCK)
 
 clean:
 	rm -rf .run loadtest-results .pytest_cache

@@ -20,7 +20,7 @@ from common.errors import PlatformError
 from common.kafka import KafkaProducer, ensure_topics
 from common.replies import ReplyListener
 from common.settings import InfraSettings
-from gateway import admin, audit_api, policy_api, replay_api
+from gateway import admin, audit_api, oip_api, policy_api, replay_api
 from gateway.metrics import GatewayMetrics, RequestMetrics, router as metrics_router
 from gateway.answers import answer_body
 from gateway.limits import BodySizeLimit
@@ -77,6 +77,7 @@ def create_app(infra: InfraSettings, settings: GatewaySettings) -> FastAPI:
     app.include_router(audit_api.router)
     app.include_router(replay_api.router)
     app.include_router(metrics_router)
+    app.include_router(oip_api.router)  # the Open Inference Protocol v2, beside /v1
 
     # The body is parsed and validated by pydantic in one step from its bytes, not by
     # FastAPI's body machinery (stdlib json, then validation, then content-type parsing):
