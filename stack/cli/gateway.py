@@ -40,7 +40,8 @@ class Gateway:
         try:
             return self._http().request(method, path, headers=headers, **kwargs)
         except httpx.TimeoutException:
-            raise CliFailure(ExitCode.UNAVAILABLE, f"the gateway at {self.url} did not answer in {self._timeout:g} s") from None
+            raise CliFailure(ExitCode.UNAVAILABLE,
+                             f"the gateway at {self.url} did not answer in {self._timeout:g} s") from None
         except httpx.TransportError as exc:
             raise CliFailure(ExitCode.UNAVAILABLE, f"cannot reach the gateway at {self.url} ({exc}); "
                                                    "is it running? (rvs up, or set RVS_URL)") from None

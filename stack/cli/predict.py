@@ -11,7 +11,7 @@ from rich.console import Console
 from stack.cli.completion import complete_data_types
 from stack.cli.exit_codes import ExitCode
 from stack.cli.gateway import CliFailure, failure
-from stack.cli.output import JsonFlag, guarded, model, pairs, show, table
+from stack.cli.output import JsonFlag, guarded, model, ms, pairs, show, table
 
 # 502 (every model errored) and 504 (none answered in time) are answers with a decision
 # to show, not outages: they print like a 200 and exit FAILED.
@@ -70,8 +70,8 @@ def print_answer(answer: dict, console: Console) -> None:
         ("model", model(answer.get("model"))), ("policy", answer.get("policy")), ("reason", answer.get("reason")),
         ("latency ms", answer.get("latency_ms")), ("waited ms", answer.get("waited_ms")),
         ("request id", answer["request_id"]), ("record id", answer.get("record_id"))]))
-    rows = [[model(a["model"]), "answered", a["latency_ms"], ""] for a in answer.get("answered", [])]
-    rows += [[model(e["model"]), "errored", e["latency_ms"], e["error"]] for e in answer.get("errored", [])]
+    rows = [[model(a["model"]), "answered", ms(a["latency_ms"]), ""] for a in answer.get("answered", [])]
+    rows += [[model(e["model"]), "errored", ms(e["latency_ms"]), e["error"]] for e in answer.get("errored", [])]
     rows += [[model(m), "late", None, ""] for m in answer.get("late", [])]
     if rows:
         console.print(table("Every model", ["model", "outcome", "latency ms", "error"], rows, right={"latency ms"}))

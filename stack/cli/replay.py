@@ -59,13 +59,14 @@ def body(args) -> dict:
 
 
 def follow(gateway: Gateway, replay_id: str, console: Console) -> dict:
-    columns = (TextColumn("replay {task.fields[status]}"), BarColumn(), TextColumn("{task.completed}/{task.total} decisions"),
-               TimeElapsedColumn())
+    columns = (TextColumn("replay {task.fields[status]}"), BarColumn(),
+               TextColumn("{task.completed}/{task.total} decisions"), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task("replay", total=None, status="requested")
         while True:
             job = gateway.call("GET", f"/v1/replays/{replay_id}", "audit")
-            progress.update(task, completed=job.get("done", 0), total=job.get("total") or None, status=job.get("status"))
+            progress.update(task, completed=job.get("done", 0), total=job.get("total") or None,
+                            status=job.get("status"))
             if job.get("status") in ("done", "failed"):
                 return job
             time.sleep(POLL_S)

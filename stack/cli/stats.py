@@ -49,6 +49,7 @@ def print_data_type(body: dict, console: Console) -> None:
             for reason, count in sorted(body.get("reasons", {}).items(), key=lambda kv: -kv[1])]
     console.print(table(f"Answers for {body['data_type']}: {answers}", ["reason", "answers", "share"], rows,
                         right={"answers", "share"}))
-    console.print(table("Answer latency (ms), latest window", ["p50", "p99", "mean", "max", "window"],
-                        [[ms(latency.get("p50")), ms(latency.get("p99")), ms(latency.get("mean")),
-                          ms(latency.get("max")), latency.get("window")]], right={"p50", "p99", "mean", "max", "window"}))
+    columns = ["p50", "p99", "mean", "max", "samples"]
+    row = [ms(latency.get("p50")), ms(latency.get("p99")), ms(latency.get("mean")), ms(latency.get("max")),
+           latency.get("window")]
+    console.print(table("Answer latency (ms), latest window", columns, [row], right=set(columns)))
