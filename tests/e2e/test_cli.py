@@ -14,17 +14,18 @@ import pytest
 from common.policies import REGISTRY
 from stack.demo import BACKSTOP, CHAMPION
 from tests.e2e.conftest import ADMIN_TOKEN, AUDIT_TOKEN, ROOT
+from tests.model_factory import onnx_iris, truncated_onnx
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
 SETOSA = ["5.1", "3.5", "1.4", "0.2"]
 
 
-def rvs(platform, *args: str, **env: str) -> subprocess.CompletedProcess:
+def rvs(platform, *args: str, timeout: float = 60, **env: str) -> subprocess.CompletedProcess:
     """`rvs ARGS` (python -m stack: the console script's own main) in a process of its own."""
     environment = {**os.environ, "RVS_URL": platform.url, "ADMIN_TOKEN": ADMIN_TOKEN, "AUDIT_TOKEN": AUDIT_TOKEN,
                    "COLUMNS": "200", "PYTHONPATH": str(ROOT), **env}
     return subprocess.run([sys.executable, "-m", "stack", *args], cwd=ROOT, env=environment, capture_output=True,
-                          text=True, timeout=60)
+                          text=True, timeout=timeout)
 
 
 def test_models_list_shows_the_demo_models_ready(platform):
@@ -67,6 +68,22 @@ def test_predict_then_audit_that_prediction(platform):
 
     wrong = rvs(platform, "audit", answer["request_id"], AUDIT_TOKEN="not-the-token", ADMIN_TOKEN="")
     assert wrong.returncode == 4 and "AUDIT_TOKEN" in wrong.stderr
+
+
+def test_publish_uploads_and_waits_until_the_runners_report_the_version(platform, tmp_path, retire_afterwards):
+    """Candidates are validated by the runners and never fed live traffic: the cheapest real load."""
+    good, bad = tmp_path / "logreg.onnx", tmp_path / "truncated.onnx"
+    good.write_bytes(onnx_iris())
+    bad.write_bytes(truncated_onnx())
+    retire_afterwards.extend([("cli-logreg", "1"), ("cli-logreg", "2")])
+    common = ["--name", "cli-logreg", "--data-type", "iris", "--format", "onnx", "--role", "candidate", "--wait",
+              "--wait-timeout", "120", "--json"]
+    ready = rvs(platform, "models", "publish", str(good), "--version", "1", *common, timeout=150)
+    assert ready.returncode == 0, ready.stderr
+    assert json.loads(ready.stdout)["version"]["status"] == "ready"
+    failed = rvs(platform, "models", "publish", str(bad), "--version", "2", *common, timeout=150)
+    assert failed.returncode == 1 and "cli-logreg:2 is failed" in failed.stderr, failed.stderr
+    assert json.loads(failed.stdout)["status"] == "failed"
 
 
 def eventually(platform, *args: str, until=lambda result: result.returncode == 0,
