@@ -75,14 +75,14 @@ def test_publish_uploads_and_waits_until_the_runners_report_the_version(platform
     good, bad = tmp_path / "logreg.onnx", tmp_path / "truncated.onnx"
     good.write_bytes(onnx_iris())
     bad.write_bytes(truncated_onnx())
-    retire_afterwards.extend([("cli-logreg", "1"), ("cli-logreg", "2")])
-    common = ["--name", "cli-logreg", "--data-type", "iris", "--format", "onnx", "--role", "candidate", "--wait",
+    retire_afterwards.extend([("rvs-logreg", "1"), ("rvs-logreg", "2")])
+    common = ["--name", "rvs-logreg", "--data-type", "iris", "--format", "onnx", "--role", "candidate", "--wait",
               "--wait-timeout", "120", "--json"]
     ready = rvs(platform, "models", "publish", str(good), "--version", "1", *common, timeout=150)
     assert ready.returncode == 0, ready.stderr
     assert json.loads(ready.stdout)["version"]["status"] == "ready"
     failed = rvs(platform, "models", "publish", str(bad), "--version", "2", *common, timeout=150)
-    assert failed.returncode == 1 and "cli-logreg:2 is failed" in failed.stderr, failed.stderr
+    assert failed.returncode == 1 and "rvs-logreg:2 is failed" in failed.stderr, failed.stderr
     assert json.loads(failed.stdout)["status"] == "failed"
 
 
