@@ -10,7 +10,7 @@ from rich.text import Text
 
 from common.domain import Role
 from stack.cli import publish
-from stack.cli.completion import complete_model_names
+from stack.cli.completion import complete_data_types, complete_model_names
 from stack.cli.output import JsonFlag, guarded, pct, show, table, when
 
 app = typer.Typer(help="Publish model versions, list them, show one's history, change a role.",
@@ -21,9 +21,14 @@ ModelName = Annotated[str, typer.Argument(help="The model's name.", autocompleti
 
 @app.command("list")
 @guarded
-def list_models(ctx: typer.Context, as_json: JsonFlag = False) -> None:
+def list_models(ctx: typer.Context,
+                data_type: Annotated[str | None, typer.Option(help="Only the versions of this data type.",
+                                                              autocompletion=complete_data_types)] = None,
+                as_json: JsonFlag = False) -> None:
     """Every model version with its data type, role, status and replicas ready."""
     body = ctx.obj.call("GET", "/v1/models")
+    if data_type:
+        body = {**body, "models": [m for m in body["models"] if m.get("data_type") == data_type]}
     show(body, as_json, lambda console: console.print(versions_table("Model versions", body["models"])))
 
 

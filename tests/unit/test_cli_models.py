@@ -36,6 +36,13 @@ def test_list_with_json_prints_the_gateways_body_for_scripts():
     assert result.exit_code == 0 and json.loads(result.stdout) == MODELS
 
 
+def test_list_keeps_one_data_type_when_asked():
+    models = {"models": [*MODELS["models"], {**version("1"), "name": "cat-net", "data_type": "pets"}]}
+    result = rvs(FakeGateway().on("GET", "/v1/models", (200, models)), "models", "list", "--data-type", "pets",
+                 "--json")
+    assert result.exit_code == 0 and [m["name"] for m in json.loads(result.stdout)["models"]] == ["cat-net"]
+
+
 def test_an_unreachable_gateway_exits_unavailable_and_says_where_it_looked():
     fake = FakeGateway()
     fake.down = True
