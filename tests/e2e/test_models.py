@@ -116,9 +116,9 @@ def test_publish_by_cli(platform, tmp_path, admin):
     _, logreg = onnx_models()
     path = tmp_path / "logreg.onnx"
     path.write_bytes(logreg)
-    done = subprocess.run([sys.executable, "-m", "stack", "models", "--url", platform.url, "--token", "e2e-token",
-                           "publish", str(path), "--name", "cli-logreg", "--version", "7", "--data-type", "clitype",
-                           "--format", "onnx", "--inputs", ",".join(demo.FEATURES)],
+    done = subprocess.run([sys.executable, "-m", "stack", "--url", platform.url, "--admin-token", "e2e-token",
+                           "models", "publish", str(path), "--name", "cli-logreg", "--version", "7",
+                           "--data-type", "clitype", "--format", "onnx", "--inputs", ",".join(demo.FEATURES)],
                           cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     _PUBLISHED.append(("cli-logreg", "7"))

@@ -7,7 +7,7 @@ from rich.console import Console
 from common.domain import Role
 from common.policies import build_policy
 from replay.report import ReplayTally
-from stack.replay_cli import body, print_report
+from stack.cli.replay import body, print_report
 from tests.replay_factory import CANDIDATE, candidate_score, decision
 
 pytestmark = pytest.mark.timeout(10)
