@@ -96,10 +96,11 @@ def run_phase(bench, phase: Phase, trained: list, log_dir: Path, say=print) -> N
             bench.swap = run_swap(bench, platform, phase.data_type, trained, target, say)
         elif phase.mode == "goals":
             p = bench.profile
-            bench.load("platform", phase.label, target, phase.data_type, known, mode="closed", concurrency=1,
-                       duration_s=p.sequential_s, kind="sequential", models=phase.models)
-            bench.load("platform", phase.label, target, phase.data_type, known, mode="open", rate=p.sustained_rate,
-                       duration_s=p.sustained_s, kind="sustained", pids=pids, models=phase.models)
+            bench.load("platform", f"{phase.label}, sequential", target, phase.data_type, known, mode="closed",
+                       concurrency=1, duration_s=p.sequential_s, kind="sequential", models=phase.models)
+            bench.load("platform", f"{phase.label}, {p.sustained_rate:,.0f} req/s offered", target, phase.data_type,
+                       known, mode="open", rate=p.sustained_rate, duration_s=p.sustained_s, kind="sustained",
+                       pids=pids, models=phase.models)
         else:
             bench.sweep("platform", phase.label, target, phase.data_type, known)
     finally:
