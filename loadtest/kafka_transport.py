@@ -3,10 +3,10 @@
 Each record becomes a protobuf ``Request`` (through ``common.codec``, the one wire
 codec) produced to ``requests.<data_type>`` with this client's own return address:
 a fresh reply topic, ``replies.loadtest-<random>``, created with
-``common.kafka.ensure_topics`` and read with ``assign()`` (no group join, so it is
-ready at once) by a background thread that calls ``fetch_batch`` with a small
-fetch wait.  Each batch of ``Answer`` messages is handed to the event loop in one
-call, where the waiting ``send`` is resolved by its correlation id.
+``common.kafka.ensure_topics`` and read by ``common.replies.ReplyListener``, the
+gateway's own reply reader (``assign()``, no group join, so it is ready at once).
+Each batch of ``Answer`` messages is handed to the event loop in one call, where the
+waiting ``send`` is resolved by its correlation id.
 
 The request id, the correlation id and the record id are all the record's
 ``client_id``, so the platform's audit trail names the client's own key.
@@ -43,7 +43,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import threading
 import time
 import uuid
 from collections import Counter
@@ -52,14 +51,14 @@ from typing import Callable
 from urllib.parse import urlsplit
 
 import orjson
-from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException
+from confluent_kafka import OFFSET_BEGINNING, KafkaException
 from confluent_kafka.admin import AdminClient
 
 from common import codec, topics
 from common.domain import Answer, Features, Reason, Request, ReturnAddress
-from common.errors import Unavailable, WireError
-from common.kafka import (KafkaProducer, assign_all, base_config, consumer_config, ensure_topics,
-                          fetch_batch)
+from common.errors import Unavailable
+from common.kafka import KafkaProducer, base_config, ensure_topics
+from common.replies import ReplyListener
 from common.settings import InfraSettings
 from loadtest.config import RunConfig
 from loadtest.transport import Outcome, Record
@@ -69,7 +68,6 @@ log = logging.getLogger(__name__)
 DEFAULT_BOOTSTRAP = "127.0.0.1:9092"
 BATCH = 512  # most answers taken per fetch
 FETCH_TIMEOUT_S = 0.05  # how long the listener waits for the first answer of a batch
-TOPIC_WAIT_S = 15.0  # how long open() waits for its new reply topic to show in the metadata
 
 LedgerSink = Callable[[dict], None]
 
@@ -181,8 +179,7 @@ class KafkaTransport:
         self._wall_offset = time.time() - time.perf_counter()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._producer: KafkaProducer | None = None
-        self._stop = threading.Event()
-        self._listener: threading.Thread | None = None
+        self._listener: ReplyListener | None = None
         self._admin: AdminClient | None = None
 
     # Set-up and tear-down ------------------------------------------------------------
@@ -193,35 +190,25 @@ class KafkaTransport:
     async def open(self) -> None:
         self._loop = asyncio.get_running_loop()
         try:
-            consumer = await asyncio.to_thread(self._prepare)
+            await asyncio.to_thread(self._prepare)
+            # The gateway's own reply reader, from the topic's start: it is this run's, and fresh.
+            self._listener = ReplyListener(self._infra, self.reply_topic, self._deliver, start_at=OFFSET_BEGINNING,
+                                           batch_size=BATCH, poll_timeout_s=FETCH_TIMEOUT_S)
+            await asyncio.to_thread(self._listener.start, self._loop)
         except KafkaException as exc:
             raise RuntimeError(f"cannot set up the reply topic on the broker at {self.bootstrap}: {exc}") from exc
-        self._listener = threading.Thread(target=self._listen, args=(consumer,), name="kafka-replies", daemon=True)
-        self._listener.start()
 
-    def _prepare(self) -> Consumer:
-        ensure_topics(self._infra, [self.reply_topic])
-        consumer = Consumer(consumer_config(self._infra, None))
-        deadline = time.monotonic() + TOPIC_WAIT_S
-        while True:  # a topic just created may take a moment to show in the metadata
-            try:
-                assign_all(consumer, [self.reply_topic], OFFSET_BEGINNING)  # a fresh topic: read it all
-                break
-            except KafkaException:
-                if time.monotonic() > deadline:
-                    consumer.close()
-                    raise
-                time.sleep(0.1)
+    def _prepare(self) -> None:
+        ensure_topics(self._infra, [self.reply_topic])  # waits until the topic is listed with its leaders
         self._admin = AdminClient(base_config(self._infra))
         self._request_topics = self._list_request_topics()
         # A produce that cannot be delivered fails within the client's own timeout.
         self._producer = KafkaProducer(self._infra, **{"message.timeout.ms": max(1000, int(self._timeout_s * 1000))})
-        return consumer
 
     async def close(self) -> None:
-        self._stop.set()
         if self._listener is not None:
-            await asyncio.to_thread(self._listener.join, 5)
+            await asyncio.to_thread(self._listener.stop)
+            self.counters["bad_answers"] += self._listener.undecodable
         if self._producer is not None:
             await asyncio.to_thread(self._producer.close, 5)
         if self._side_file is not None:
@@ -282,27 +269,8 @@ class KafkaTransport:
             future.set_exception(RuntimeError(error))
 
     # Receiving -----------------------------------------------------------------------
-    def _listen(self, consumer: Consumer) -> None:
-        try:
-            while not self._stop.is_set():
-                answers, bad = [], 0
-                for msg in fetch_batch(consumer, BATCH, FETCH_TIMEOUT_S):
-                    if msg.error():
-                        continue
-                    try:
-                        answers.append(codec.decode_answer(msg.value() or b""))
-                    except WireError:
-                        bad += 1
-                if answers or bad:
-                    self._loop.call_soon_threadsafe(self._deliver, answers, bad)
-        except RuntimeError:  # the event loop closed under us: the run is over
-            pass
-        finally:
-            consumer.close()
-
-    def _deliver(self, answers: list[Answer], bad: int = 0) -> None:
+    def _deliver(self, answers: list[Answer]) -> None:
         """Event loop: resolve waiting sends; count (and log) everything else."""
-        self.counters["bad_answers"] += bad
         for answer in answers:
             correlation_id = answer.correlation_id or answer.request_id
             kind = self._book.classify(correlation_id)
