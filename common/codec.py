@@ -10,6 +10,7 @@ from common.descriptors import (DataTypePolicy, ModelDescriptor, ModelStatus, Re
 from common.domain import (Answer, Decision, Features, ModelError, ModelLatency, ModelRef, Output,
                            Reason, Request, ReturnAddress, Role, Score)
 from common.errors import WireError
+from common.policies import REGISTRY as POLICY_NAMES
 from common.wire import serving_pb2 as pb
 
 _REASON_TO_WIRE = {r: pb.Reason.Value(f"REASON_{r.name}") for r in Reason}
@@ -99,6 +100,8 @@ def decode_score(data: bytes) -> Score:
     m = _parse(pb.Score, data, "request_id", "data_type")
     if not m.model.name or not m.model.version:
         raise WireError("Score lacks model name or version")
+    if not m.error and not m.output.label and not m.output.values:
+        raise WireError("Score has neither an output nor an error")  # a runner always sends one
     return score_from_wire(m, data)
 
 
@@ -221,6 +224,8 @@ def encode_policy(p: DataTypePolicy) -> bytes:
 
 def decode_policy(data: bytes) -> DataTypePolicy:
     m = _parse(pb.DataTypePolicy, data, "data_type", "policy")
+    if m.policy not in POLICY_NAMES:  # the gateway publishes only known ones; this is another message
+        raise WireError(f"DataTypePolicy names unknown policy {m.policy!r}")
     return DataTypePolicy(m.data_type, m.policy, dict(m.params), m.updated_at_us)
 
 

@@ -62,3 +62,34 @@ def test_request_without_input_is_refused():
     bare = Request("r1", "iris", Features(), ReturnAddress("t", "c"), 5)
     with pytest.raises(WireError, match="no input"):
         codec.decode_request(codec.encode_request(bare))
+
+
+WIRE_KINDS = {
+    "request": (codec.encode_request(REQUEST), codec.decode_request),
+    "score": (codec.encode_score(SCORE), codec.decode_score),
+    "answer": (codec.encode_answer(ANSWER), codec.decode_answer),
+    "decision": (codec.encode_decision(Decision(REQUEST, ANSWER, (SCORE,))), codec.decode_decision),
+    "descriptor": (codec.encode_descriptor(ModelDescriptor("m", "1", "iris", "onnx", Role.WARM, "d", b"\x00")),
+                   codec.decode_descriptor),
+    "status": (codec.encode_status(ModelStatus(ModelRef("m", "1"), "iris", ModelState.READY, "", 1, 9)),
+               codec.decode_status),
+    "policy": (codec.encode_policy(DataTypePolicy("iris", "deadline", {"preferred": "m"}, 3)), codec.decode_policy),
+}
+
+
+@pytest.mark.parametrize("reader, writer", [(r, w) for r in sorted(WIRE_KINDS) for w in sorted(WIRE_KINDS) if r != w])
+def test_every_other_message_type_is_refused(reader, writer):
+    # Poison of the wrong type on any topic: protobuf parses many of them (field numbers
+    # overlap), so each decoder checks what its own messages always carry.
+    with pytest.raises(WireError):
+        WIRE_KINDS[reader][1](WIRE_KINDS[writer][0])
+
+
+def test_a_score_with_neither_output_nor_error_is_refused():
+    with pytest.raises(WireError, match="neither"):
+        codec.decode_score(codec.encode_score(Score("r1", "iris", ModelRef("m", "1"))))
+
+
+def test_a_policy_of_unknown_name_is_refused():
+    with pytest.raises(WireError, match="unknown policy"):
+        codec.decode_policy(codec.encode_policy(DataTypePolicy("iris", "nosuch", {}, 3)))
