@@ -40,6 +40,32 @@ class DeadLetters:
         self._producer.produce(topics.DEAD_LETTERS, payload, key=record.key)
 
 
+def decode_batch(messages, decoder_for: Callable[[str], Decoder | None], dead_letters: DeadLetters,
+                 on_dead: Callable[[Consumed], None] | None = None) -> list[Consumed]:
+    """Decode a fetched batch. What can't be decoded is dead-lettered (then `on_dead`
+    runs, to move past it) and left out: every reader of every topic does this one way."""
+    records = []
+    for msg in messages:
+        if msg.error():
+            if msg.error().code() != KafkaError._PARTITION_EOF:
+                log.warning("consumer error: %s", msg.error())
+            continue
+        decoder = decoder_for(msg.topic())
+        raw = msg.value() or b""
+        try:
+            if decoder is None:
+                raise WireError(f"no decoder for topic {msg.topic()}")
+            value = decoder(raw)
+        except WireError as exc:
+            dead = Consumed(msg.topic(), msg.partition(), msg.offset(), msg.key(), None, raw)
+            dead_letters.send(dead, exc.message)
+            if on_dead is not None:
+                on_dead(dead)
+            continue
+        records.append(Consumed(msg.topic(), msg.partition(), msg.offset(), msg.key(), value, raw))
+    return records
+
+
 class ConsumerLoop:
     """poll -> decode -> handle -> store offsets, until stop() or SIGTERM's event.
 
@@ -89,26 +115,11 @@ class ConsumerLoop:
         return decoder
 
     def _decode(self, messages) -> list[Consumed]:
-        records = []
-        for msg in messages:
-            if msg.error():
-                if msg.error().code() != KafkaError._PARTITION_EOF:
-                    log.warning("consumer error: %s", msg.error())
-                continue
-            decoder = self._decoder_for(msg.topic())
-            raw = msg.value() or b""
-            try:
-                if decoder is None:
-                    raise WireError(f"no decoder for topic {msg.topic()}")
-                value = decoder(raw)
-            except WireError as exc:
-                self._dead_letters.send(Consumed(msg.topic(), msg.partition(), msg.offset(), msg.key(), None, raw),
-                                        exc.message)
-                if self._store_offsets:
-                    self.store(msg.topic(), msg.partition(), msg.offset() + 1)
-                continue
-            records.append(Consumed(msg.topic(), msg.partition(), msg.offset(), msg.key(), value, raw))
-        return records
+        on_dead = self._stored_past if self._store_offsets else None
+        return decode_batch(messages, self._decoder_for, self._dead_letters, on_dead)
+
+    def _stored_past(self, record: Consumed) -> None:
+        self.store(record.topic, record.partition, record.offset + 1)
 
     def _handle(self, records: list[Consumed]) -> None:
         try:

@@ -19,6 +19,7 @@ from common.topics import CORE_TOPICS
 from common.errors import PlatformError
 from common.kafka import KafkaProducer, ensure_topics
 from common.replies import ReplyListener
+from common.stream import DeadLetters
 from common.settings import InfraSettings
 from gateway import admin, audit_api, oip_api, policy_api, replay_api
 from gateway.metrics import GatewayMetrics, RequestMetrics, router as metrics_router
@@ -50,7 +51,8 @@ def create_app(infra: InfraSettings, settings: GatewaySettings) -> FastAPI:
         app.state.replays = replay_api.ReplayDesk(ReplayClient(redis_client))
         app.state.producer, app.state.infra, app.state.settings = producer, infra, settings
         service = PredictService(settings, producer, reply_topic)
-        listener = ReplyListener(infra, reply_topic, service.deliver)
+        listener = ReplyListener(infra, reply_topic, service.deliver,
+                                 dead_letters=DeadLetters(producer, f"gateway-{settings.instance_id}"))
         listener.start(asyncio.get_running_loop())
         readiness = Readiness(infra, producer, app.state.registry, service, settings.registry_refresh_s)
         await readiness.refresh()
