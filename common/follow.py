@@ -1,13 +1,19 @@
 """Follow state topics (models, model-status, policies) from their
 beginning in a background thread, without a consumer group. Services wait until
-they have caught up before they serve, so they never act on a half-read state."""
+they have caught up before they serve, so they never act on a half-read state.
+
+A follower reads the whole of a (compacted) state topic at every start, so a poison
+record there is met again and again: by each restart, and by each instance of a
+service. Each service dead-letters it once all the same: the follower marks what it
+has dead-lettered as the committed offset of a bookkeeping group named for it
+(`follow.<name>`, never joined, only written), and skips a poison record below that mark."""
 from __future__ import annotations
 
 import logging
 import threading
 from typing import Callable, Mapping
 
-from confluent_kafka import Consumer
+from confluent_kafka import Consumer, TopicPartition
 
 from common import codec, topics
 from common.kafka import Consumed, Decoder, KafkaProducer, assign_all, consumer_config, end_offsets
@@ -22,13 +28,34 @@ STATE_DECODERS: dict[str, Decoder] = {topics.MODELS: codec.decode_descriptor,
                                       topics.POLICIES: codec.decode_policy}
 
 
+class DeadLettersOnce(DeadLetters):
+    """DeadLetters for a reader that rereads from the start: the committed offset of
+    its bookkeeping group says how far this service has dead-lettered already."""
+
+    def __init__(self, producer: KafkaProducer, consumer_name: str, consumer: Consumer):
+        super().__init__(producer, consumer_name)
+        self._consumer = consumer
+
+    def send(self, record: Consumed, error: str) -> None:
+        position = TopicPartition(record.topic, record.partition)
+        marked = self._consumer.committed([position], timeout=10)[0].offset
+        if marked > record.offset:  # negative when nothing was ever marked
+            log.info("%s[%d]@%d was dead-lettered before: %s", record.topic, record.partition, record.offset, error)
+            return
+        super().send(record, error)
+        # The dead letter first, then the mark: a crash in between repeats a dead letter, never loses one.
+        self._producer.flush(10)
+        self._consumer.commit(offsets=[TopicPartition(record.topic, record.partition, record.offset + 1)],
+                              asynchronous=False)
+
+
 class StateFollower:
     def __init__(self, infra: InfraSettings, decoders: Mapping[str, Decoder],
                  on_record: Callable[[Consumed], None], producer: KafkaProducer, name: str):
         self._infra = infra
         self._decoders = dict(decoders)
         self._on_record = on_record
-        self._dead_letters = DeadLetters(producer, name)
+        self._producer = producer
         self._name = name
         self._caught_up = threading.Event()
         self._ends: dict[tuple[str, int], int] = {}
@@ -38,10 +65,12 @@ class StateFollower:
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
-        self._consumer = Consumer(consumer_config(self._infra, None))
+        # Never subscribed, so never a member: the group only keeps the dead-letter marks.
+        self._consumer = Consumer(consumer_config(self._infra, None, **{"group.id": f"follow.{self._name}"}))
         self._assignment = assign_all(self._consumer, list(self._decoders))
         self._ends = {tp: end for tp, end in end_offsets(self._consumer, self._assignment).items() if end > 0}
-        self._loop = ConsumerLoop(self._consumer, self._decoders, self._handle, self._dead_letters,
+        dead_letters = DeadLettersOnce(self._producer, self._name, self._consumer)
+        self._loop = ConsumerLoop(self._consumer, self._decoders, self._handle, dead_letters,
                                   store_offsets=False, tick=self._check_caught_up, poll_timeout=0.1)
         self._thread = threading.Thread(target=self._loop.run, name=f"follow-{self._name}", daemon=True)
         self._thread.start()
