@@ -20,6 +20,7 @@ from model_runners.core import ScoringCore
 from model_runners.metrics import ReplicaMetrics
 
 log = logging.getLogger(__name__)
+REPLICA_DECODERS = {topics.REQUESTS_PREFIX: codec.decode_request}  # every request topic a replica may read
 
 
 def group_id(descriptor) -> str:
@@ -47,7 +48,7 @@ class RunnerReplica:
         self._assigned = threading.Event()
         self._incremental = infra.kafka_group_protocol == "consumer"
         consumer.subscribe([topics.requests_topic(self.descriptor.data_type)], on_assign=self._on_assign)
-        self._loop = ConsumerLoop(consumer, {topics.REQUESTS_PREFIX: codec.decode_request}, self._score,
+        self._loop = ConsumerLoop(consumer, REPLICA_DECODERS, self._score,
                                   DeadLetters(self._producer, group_id(self.descriptor)), batch_size=batch_size)
         self._thread = threading.Thread(target=self._loop.run, name="runner-loop", daemon=True)
         self._thread.start()

@@ -28,6 +28,7 @@ from rendezvous.offsets import OffsetTracker
 from rendezvous.settings import RendezvousSettings
 
 log = logging.getLogger(__name__)
+DECODERS = {topics.REQUESTS_PREFIX: codec.decode_request, topics.SCORES: codec.decode_score}
 
 
 class RendezvousService:
@@ -54,8 +55,7 @@ class RendezvousService:
         self._subscribed: frozenset[str] | None = None  # data types; subscribed once the state is read
         self._assigned: set[tuple[str, int]] = set()  # kept by the rebalance callbacks
         self._dead_letters = DeadLetters(self._producer, "rendezvous")
-        decoders = {topics.REQUESTS_PREFIX: codec.decode_request, topics.SCORES: codec.decode_score}
-        self._loop = ConsumerLoop(self._consumer, decoders, self._on_batch, self._dead_letters,
+        self._loop = ConsumerLoop(self._consumer, DECODERS, self._on_batch, self._dead_letters,
                                   batch_size=settings.batch_size, store_offsets=False,
                                   tick=self._on_tick, next_poll_timeout=self._until_next_timer)
 
