@@ -1,5 +1,5 @@
 """Follow state topics (models, model-status, policies) from their
-beginning in a background thread, without a consumer group. Services wait until
+beginning in a background thread, without joining a consumer group. Services wait until
 they have caught up before they serve, so they never act on a half-read state.
 
 A follower reads the whole of a (compacted) state topic at every start, so a poison
@@ -13,7 +13,7 @@ import logging
 import threading
 from typing import Callable, Mapping
 
-from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka import Consumer, KafkaException, TopicPartition
 
 from common import codec, topics
 from common.kafka import Consumed, Decoder, KafkaProducer, assign_all, consumer_config, end_offsets
@@ -37,16 +37,27 @@ class DeadLettersOnce(DeadLetters):
         self._consumer = consumer
 
     def send(self, record: Consumed, error: str) -> None:
-        position = TopicPartition(record.topic, record.partition)
-        marked = self._consumer.committed([position], timeout=10)[0].offset
-        if marked > record.offset:  # negative when nothing was ever marked
+        if self._marked(record) > record.offset:
             log.info("%s[%d]@%d was dead-lettered before: %s", record.topic, record.partition, record.offset, error)
             return
         super().send(record, error)
         # The dead letter first, then the mark: a crash in between repeats a dead letter, never loses one.
         self._producer.flush(10)
-        self._consumer.commit(offsets=[TopicPartition(record.topic, record.partition, record.offset + 1)],
-                              asynchronous=False)
+        try:
+            self._consumer.commit(offsets=[TopicPartition(record.topic, record.partition, record.offset + 1)],
+                                  asynchronous=False)
+        except KafkaException as exc:  # the follower goes on; a later start may dead-letter it again
+            log.warning("could not mark %s[%d]@%d as dead-lettered: %s", record.topic, record.partition,
+                        record.offset, exc)
+
+    def _marked(self, record: Consumed) -> int:
+        """How far this service has dead-lettered; negative when nothing was ever marked
+        or the broker can't say (then the record is dead-lettered: twice beats never)."""
+        try:
+            return self._consumer.committed([TopicPartition(record.topic, record.partition)], timeout=10)[0].offset
+        except KafkaException as exc:
+            log.warning("no dead-letter mark for %s[%d]: %s", record.topic, record.partition, exc)
+            return -1
 
 
 class StateFollower:
