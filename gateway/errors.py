@@ -41,12 +41,12 @@ def install_error_handlers(app: FastAPI) -> None:
         return json_response(exc.status_code, {"error": str(exc.detail)}, headers)
 
 
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
 def allowed_methods(request: Request) -> list[str]:
     """Every method some route takes at this path. Starlette's own 405 names only the
-    first route whose path matched, and GET and PUT of one path are two routes here."""
-    methods: set[str] = set()
-    for route in request.app.routes:
-        match, _ = route.matches(request.scope)
-        if match is not Match.NONE:
-            methods |= getattr(route, "methods", None) or set()
-    return sorted(methods)
+    first route whose path matched, and GET and PUT of one path are two routes here.
+    Each method is tried as a full match, which also sees into included routers."""
+    return [method for method in HTTP_METHODS
+            if any(route.matches({**request.scope, "method": method})[0] is Match.FULL for route in request.app.routes)]

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 MAX_FEATURES = 4096
 # The bounds live in the types, so the spec shows them: a body the spec allows is one
-# the gateway takes. (JSON has no NaN or infinity; allow_inf_nan refuses them anyway.)
-FeatureValue = Annotated[float, Field(allow_inf_nan=False)]
+# the gateway takes. Strict: a number only, not "1.5" or true as pydantic's lax mode
+# would take. (JSON has no NaN or infinity; allow_inf_nan refuses them anyway.)
+FeatureValue = Annotated[float, Field(allow_inf_nan=False, strict=True)]
 FeatureName = Annotated[str, StringConstraints(min_length=1, max_length=128)]
 FeatureList = Annotated[list[FeatureValue], Field(min_length=1, max_length=MAX_FEATURES)]
 FeatureMap = Annotated[dict[FeatureName, FeatureValue], Field(min_length=1, max_length=MAX_FEATURES)]
@@ -23,6 +24,14 @@ class PredictBody(BaseModel):
     record_id: str | None = Field(None, max_length=256, description="Your own key for this record, for audit.")
     deadline_ms: int | None = Field(None, ge=1, le=60_000,
                                     description="Answer within this many ms; may only shorten the policy's.")
+
+    @field_validator("deadline_ms", mode="before")
+    @classmethod
+    def _a_json_integer(cls, value):
+        # Not strict=True: that refuses 50.0, which JSON Schema counts as an integer.
+        if isinstance(value, (str, bool)):
+            raise ValueError("deadline_ms must be a number of milliseconds")
+        return value
 
 
 class ModelTag(BaseModel):
