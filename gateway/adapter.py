@@ -7,7 +7,6 @@ import contextlib
 import logging
 import time
 
-import orjson
 import redis
 from fastapi import FastAPI, Request as HttpRequest
 from fastapi.exceptions import RequestValidationError
@@ -16,7 +15,6 @@ from pydantic import BaseModel, ValidationError
 
 from common import topics
 from common.topics import CORE_TOPICS
-from common.errors import PlatformError
 from common.kafka import KafkaProducer, ensure_topics
 from common.replies import ReplyListener
 from common.stream import DeadLetters
@@ -24,18 +22,15 @@ from common.settings import InfraSettings
 from gateway import admin, audit_api, oip_api, policy_api, replay_api
 from gateway.metrics import GatewayMetrics, RequestMetrics, router as metrics_router
 from gateway.answers import answer_body
+from gateway.errors import install_error_handlers, json_response
 from gateway.limits import BodySizeLimit
 from gateway.readiness import Readiness
-from gateway.schemas import ErrorBody, PredictAnswer, PredictBody
+from gateway.schemas import INVALID, ErrorBody, PredictAnswer, PredictBody, error_responses
 from gateway.core import PredictService
 from gateway.settings import GatewaySettings, check_model_fits_a_message
 from registry.client import AuditClient, RegistryClient, ReplayClient
 
 log = logging.getLogger(__name__)
-
-
-def json_response(status: int, body: dict, headers: dict | None = None) -> Response:
-    return Response(orjson.dumps(body), status_code=status, media_type="application/json", headers=headers)
 
 
 def create_app(infra: InfraSettings, settings: GatewaySettings) -> FastAPI:
@@ -67,7 +62,8 @@ def create_app(infra: InfraSettings, settings: GatewaySettings) -> FastAPI:
         await asyncio.to_thread(producer.close)
         redis_client.close()
 
-    app = FastAPI(title="Rendezvous serving gateway", version="0.1.0", lifespan=lifespan,
+    # responses=INVALID: every route's 422 is the ErrorBody the handler writes, not FastAPI's own shape.
+    app = FastAPI(title="Rendezvous serving gateway", version="0.1.0", lifespan=lifespan, responses=INVALID,
                   description="Score records with every model of a data type; get one official answer "
                               "within the deadline, tagged with the model version that produced it.")
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, max_model_bytes=settings.max_model_bytes)
@@ -94,6 +90,7 @@ def create_app(infra: InfraSettings, settings: GatewaySettings) -> FastAPI:
                          502: {"model": PredictAnswer, "description": "Every model answered with an error "
                                "(reason `error`): `errored` lists each model with its error."},
                          503: {"model": ErrorBody},
+                         **error_responses(status_413="A body larger than the gateway takes."),
                          504: {"model": PredictAnswer, "description": "No model answered by the deadline."}})
     async def predict(data_type: str, http: HttpRequest) -> Response:
         """Score one record with every model of `data_type` and return the official answer."""
@@ -126,18 +123,3 @@ def parse_body(model: type[BaseModel], raw: bytes):
         return model.model_validate_json(raw)
     except ValidationError as exc:
         raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]) from None
-
-
-def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(PlatformError)
-    async def platform_error(_request, exc: PlatformError) -> Response:
-        headers = {"Retry-After": "1"} if exc.retryable else None
-        body = {"error": exc.message}
-        if getattr(exc, "detail", None):  # e.g. FeaturesMismatch: one {loc, msg} per problem, like other 422s
-            body["detail"] = exc.detail
-        return json_response(exc.status_code, body, headers)
-
-    @app.exception_handler(RequestValidationError)
-    async def invalid_body(_request, exc: RequestValidationError) -> Response:
-        detail = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()]
-        return json_response(422, {"error": "invalid request", "detail": detail})

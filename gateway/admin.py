@@ -18,7 +18,7 @@ from common.descriptor_input import DescriptorInput, PublishError
 from common.domain import Role
 from common.errors import Forbidden, NotFound, PlatformError, Unauthorized
 from common.publishing import publish_model
-from gateway.schemas import ErrorBody
+from gateway.schemas import BODY_ERRORS, ErrorBody, error_responses
 from registry.client import summary
 
 router = APIRouter(tags=["models"])
@@ -69,7 +69,9 @@ async def _read_capped(upload: UploadFile, limit: int) -> bytes:
     return data
 
 
-@router.post("/v1/models", status_code=202, dependencies=[Depends(require_admin)], responses=AUTH_RESPONSES)
+@router.post("/v1/models", status_code=202, dependencies=[Depends(require_admin)],
+             responses={**AUTH_RESPONSES, **BODY_ERRORS, **error_responses(
+                 status_409="This name:version is already published with other bytes.")})
 async def publish(request: Request, descriptor: str = Form(..., description="The descriptor, as JSON."),
                   file: UploadFile | None = File(None, description="The model: .onnx, .pmml, or a "
                                                                    "SavedModel as .tar.gz/.zip")) -> dict:
@@ -95,7 +97,7 @@ async def list_models(request: Request) -> dict:
     return {"models": await asyncio.to_thread(request.app.state.registry.models)}
 
 
-@router.get("/v1/models/{name}")
+@router.get("/v1/models/{name}", responses=error_responses(status_404="No model of that name."))
 async def show_model(name: str, request: Request) -> dict:
     """A model's versions, its history of publications, role changes and statuses, and its replays by version."""
     registry = request.app.state.registry
@@ -107,7 +109,7 @@ async def show_model(name: str, request: Request) -> dict:
 
 
 @router.post("/v1/models/{name}/versions/{version}/role", status_code=202, dependencies=[Depends(require_admin)],
-             responses=AUTH_RESPONSES)
+             responses={**AUTH_RESPONSES, **BODY_ERRORS, **error_responses(status_404="No such model version.")})
 async def change_role(name: str, version: str, change: RoleChange, request: Request) -> dict:
     """Promote a warm model to serve, make one the backstop, or retire it: a policy
     change published as data, in force within seconds, with no redeploy."""

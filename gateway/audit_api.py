@@ -10,13 +10,15 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from common.errors import NotFound, PlatformError
 from gateway.admin import AUTH_RESPONSES, require_token
+from gateway.schemas import error_responses
 
 require_auditor = require_token("audit API", "audit_token", "admin_token")
 # On the router, so a read added here later is guarded without anyone remembering to.
 router = APIRouter(tags=["audit"], dependencies=[Depends(require_auditor)], responses=AUTH_RESPONSES)
 
 
-@router.get("/v1/audit/{request_id}")
+@router.get("/v1/audit/{request_id}",
+            responses=error_responses(status_404="No audit record: an unknown request, or past its retention."))
 async def audit_request(request_id: str, request: Request) -> dict:
     """The request as received, every score (late ones flagged), and the decision."""
     record = await asyncio.to_thread(request.app.state.audit.audit, request_id)
@@ -32,7 +34,7 @@ async def audit_record(request: Request, record_id: str = Query(..., max_length=
             "requests": await asyncio.to_thread(request.app.state.audit.by_record, record_id)}
 
 
-@router.get("/v1/models/{name}/stats")
+@router.get("/v1/models/{name}/stats", responses=error_responses(status_404="No stats for that model yet."))
 async def model_stats(name: str, request: Request) -> dict:
     """Per version: requests scored, latency, wins, late scores, errors, agreement with the official answer."""
     versions = await asyncio.to_thread(request.app.state.audit.model_stats, name)

@@ -93,8 +93,8 @@ async def model_ready(data_type: str, http: Request) -> Response:
     return _json(200 if is_ready else 503, {"name": data_type, "ready": is_ready})
 
 
-@router.post("/models/{data_type}/infer", responses={400: ERROR, 404: ERROR, 422: ERROR, 502: ERROR, 503: ERROR,
-                                                     504: ERROR},
+@router.post("/models/{data_type}/infer", responses={400: ERROR, 404: ERROR, 413: ERROR, 422: ERROR, 502: ERROR,
+                                                     503: ERROR, 504: ERROR},
              openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
                  "schema": _inlined(oip.InferenceRequest.model_json_schema())}}}})
 @v2_errors
@@ -113,8 +113,10 @@ async def infer(data_type: str, http: Request) -> Response:
     return _json(*oip.infer_response(data_type, request.id, results, request.outputs))
 
 
-@router.get("/models/{data_type}/versions/{rest:path}", responses={400: ERROR}, operation_id="v2_versions_get")
-@router.post("/models/{data_type}/versions/{rest:path}", responses={400: ERROR}, operation_id="v2_versions_post")
+# Not in the spec: no request to these paths can succeed. They exist to tell a client
+# that addresses a version (tritonclient's model_version=) what to do instead.
+@router.get("/models/{data_type}/versions/{rest:path}", include_in_schema=False)
+@router.post("/models/{data_type}/versions/{rest:path}", include_in_schema=False)
 @v2_errors
 async def versions(data_type: str, rest: str) -> Response:
     """Versions are not addressed: the data type's policy picks the one that answers."""

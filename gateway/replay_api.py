@@ -15,6 +15,7 @@ from common.domain import Role
 from common.errors import NotFound
 from gateway.admin import AUTH_RESPONSES, require_admin
 from gateway.audit_api import require_auditor
+from gateway.schemas import BODY_ERRORS, error_responses
 from replay.spec import (DEFAULT_BATCH, DEFAULT_RATE, ReplayError, ReplayJob, ReplaySpec, new_job, parse_offsets,
                          parse_time)
 from registry.client import ReplayClient
@@ -65,7 +66,8 @@ class ReplayBody(BaseModel):
                           rate=self.rate, batch=self.batch)
 
 
-@router.post("/v1/replays", status_code=202, dependencies=[Depends(require_admin)])
+@router.post("/v1/replays", status_code=202, dependencies=[Depends(require_admin)],
+             responses={**BODY_ERRORS, **error_responses(status_404="No such model version.")})
 async def start_replay(body: ReplayBody, request: Request) -> dict:
     """Score the recorded requests of a range with a model version (a `candidate`, or any
     published one) and report how it would have done. Follow it at GET /v1/replays/{id}."""
@@ -84,7 +86,8 @@ async def start_replay(body: ReplayBody, request: Request) -> dict:
     return {"replay_id": job.replay_id, "status_url": f"/v1/replays/{job.replay_id}"}
 
 
-@router.get("/v1/replays/{replay_id}", dependencies=[Depends(require_auditor)])
+@router.get("/v1/replays/{replay_id}", dependencies=[Depends(require_auditor)],
+            responses=error_responses(status_404="No such replay."))
 async def show_replay(replay_id: str, request: Request) -> dict:
     """Status (requested, running, done, failed), progress, the reason of a failure, and the report."""
     job = await asyncio.to_thread(request.app.state.replays.get, replay_id)

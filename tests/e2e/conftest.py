@@ -160,9 +160,11 @@ def retire_afterwards(admin):
 
 # One platform serves every e2e module, so order matters: the latency-sensitive checks
 # run on a fresh platform, the modules that load many models (TensorFlow included) after
-# them. The shutdown check is the platform fixture's teardown, after all of them.
+# them, and the fuzzer last, so that nothing it writes is in anyone's way. The shutdown
+# check is the platform fixture's teardown, after all of them.
 MODULE_ORDER = ("test_platform", "test_audit", "test_metrics", "test_oip_triton", "test_oip_schema",
-                "test_rendezvous_failover", "test_models", "test_model_formats", "test_replay", "test_security")
+                "test_rendezvous_failover", "test_models", "test_model_formats", "test_replay", "test_security",
+                "test_fuzz")
 
 
 def pytest_collection_modifyitems(items):

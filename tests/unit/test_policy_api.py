@@ -54,7 +54,13 @@ def test_a_valid_policy_is_published_as_the_strings_the_rendezvous_reads(app):
     ({"policy": "first", "params": {"preferred": "x"}}, ["body", "first", "params", "preferred"]),
     ({"policy": "quality", "params": {"by": "confidence", "min_quality": 0.5}}, ["body", "quality", "params"]),
     ({"policy": "fastest"}, ["body"]),
-], ids=["missing-preferred", "quorum-below-three", "unknown-param", "min-quality-needs-metric", "unknown-policy"])
+    # Only the JSON types the spec declares: pydantic's lax mode, which the topic's strings need, would take these.
+    ({"policy": "quality", "params": {"min_quality": False}}, ["body", "quality", "params"]),
+    ({"policy": "quality", "params": {"min_quality": ""}}, ["body", "quality", "params"]),
+    ({"policy": "first", "params": {"deadline_ms": "50"}}, ["body", "first", "params"]),
+    ({"policy": "consensus", "params": {"quorum": True}}, ["body", "consensus", "params"]),
+], ids=["missing-preferred", "quorum-below-three", "unknown-param", "min-quality-needs-metric", "unknown-policy",
+        "false-for-a-number", "empty-string-for-a-number", "string-for-an-integer", "true-for-an-integer"])
 def test_bad_parameters_are_refused_before_anything_is_published(app, body, loc):
     response = put(app, body)
     assert response.status_code == 422 and response.json()["error"] == "invalid request"
