@@ -23,7 +23,7 @@ from common.settings import InfraSettings
 from gateway import admin, audit_api, oip_api, policy_api, replay_api
 from gateway.metrics import GatewayMetrics, RequestMetrics, router as metrics_router
 from gateway.answers import answer_body
-from gateway.limits import BodySizeLimit
+from gateway.limits import BodySizeLimit, ShedWhenFull
 from gateway.readiness import Readiness
 from gateway.schemas import ErrorBody, PredictAnswer, PredictBody
 from gateway.core import PredictService
@@ -69,6 +69,7 @@ def create_app(infra: InfraSettings, settings: GatewaySettings) -> FastAPI:
                   description="Score records with every model of a data type; get one official answer "
                               "within the deadline, tagged with the model version that produced it.")
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, max_model_bytes=settings.max_model_bytes)
+    app.add_middleware(ShedWhenFull)  # outside the size limit: a refused request's body is never read
     metrics = app.state.metrics = GatewayMetrics()
     app.add_middleware(RequestMetrics, metrics=metrics)  # outermost: it sees the size limit's 413s too
     install_error_handlers(app)

@@ -33,10 +33,14 @@ class AdmissionControl:
 
     def admit(self, now_s: float) -> bool:
         """Take a place for one request, or say there is none (the caller sheds it)."""
-        if self.in_flight >= self.limit(now_s):
+        if not self.has_room(now_s):
             return False
         self.in_flight += 1
         return True
+
+    def has_room(self, now_s: float) -> bool:
+        """Whether `admit` would take a request now (a cheap look before the request is parsed)."""
+        return self.in_flight < self.limit(now_s)
 
     def done(self, now_s: float, answered: bool) -> None:
         """An admitted request left: `answered` when an answer came back for it (not when

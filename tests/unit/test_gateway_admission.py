@@ -85,3 +85,46 @@ def test_the_limit_recovers_once_the_platform_answers_again():
 def test_nonsense_knobs_are_refused(knobs):
     with pytest.raises(ValueError):
         control(**knobs)
+
+
+class _State:
+    def __init__(self, admission):
+        self.service = type("Service", (), {"admission": admission})()
+
+
+def _call_shed(path: str, admission: AdmissionControl) -> tuple[list[dict], bool]:
+    import asyncio
+
+    from gateway.limits import ShedWhenFull
+
+    reached, sent = [], []
+
+    async def inner(scope, receive, send):
+        reached.append(scope["path"])
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": path, "app": type("App", (), {"state": _State(admission)})()}
+    asyncio.run(ShedWhenFull(inner)(scope, None, send))
+    return sent, bool(reached)
+
+
+@pytest.mark.parametrize("path", ["/v1/predict/iris", "/v2/models/iris/infer"])
+def test_a_full_gateway_refuses_a_prediction_before_reading_it(path):
+    full = control(min_limit=1)
+    full.admit(0.0)
+    sent, reached = _call_shed(path, full)
+    assert not reached
+    headers = dict(sent[0]["headers"])
+    assert sent[0]["status"] == 503 and headers[b"retry-after"] == b"1"
+    assert b"requests in flight" in sent[1]["body"]
+
+
+@pytest.mark.parametrize("path, full", [("/v1/predict/iris", False), ("/v1/models", True), ("/ready", True)])
+def test_room_or_another_path_goes_through(path, full):
+    admission = control(min_limit=1)
+    if full:
+        admission.admit(0.0)
+    sent, reached = _call_shed(path, admission)
+    assert reached and sent == []
