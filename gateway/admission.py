@@ -31,16 +31,18 @@ class AdmissionControl:
         self._answers: collections.deque[list[int]] = collections.deque()  # [bucket number, answers in it]
         self.in_flight = 0
 
-    def admit(self, now_s: float) -> bool:
-        """Take a place for one request, or say there is none (the caller sheds it)."""
-        if not self.has_room(now_s):
+    def admit(self, now_s: float, count: int = 1) -> bool:
+        """Take places for `count` requests (a batch's rows, all or none), or say there
+        are none (the caller sheds them). A batch larger than the limit goes when nothing
+        else is in flight, so that no batch size is refused for ever."""
+        if not self.has_room(now_s, count):
             return False
-        self.in_flight += 1
+        self.in_flight += count
         return True
 
-    def has_room(self, now_s: float) -> bool:
-        """Whether `admit` would take a request now (a cheap look before the request is parsed)."""
-        return self.in_flight < self.limit(now_s)
+    def has_room(self, now_s: float, count: int = 1) -> bool:
+        """Whether `admit` would take `count` requests now (a cheap look before the request is parsed)."""
+        return self.in_flight == 0 or self.in_flight + count <= self.limit(now_s)
 
     def done(self, now_s: float, answered: bool) -> None:
         """An admitted request left: `answered` when an answer came back for it (not when

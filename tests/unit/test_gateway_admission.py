@@ -42,6 +42,22 @@ def test_the_limit_is_the_answer_rate_times_the_target_wait():
     assert sum(admission.admit(10.6) for _ in range(40)) == 30
 
 
+def test_a_batch_is_admitted_whole_or_not_at_all():
+    admission = control()  # limit 4
+    assert admission.admit(0.0, count=3)
+    assert not admission.admit(0.0, count=2) and admission.in_flight == 3
+    assert admission.admit(0.0, count=1) and admission.in_flight == 4
+
+
+def test_a_batch_larger_than_the_limit_goes_alone():
+    admission = control()  # limit 4
+    assert admission.admit(0.0)
+    assert not admission.admit(0.0, count=10)
+    admission.done(0.0, answered=True)
+    assert admission.admit(0.0, count=10) and admission.in_flight == 10
+    assert not admission.admit(0.0)
+
+
 @pytest.mark.parametrize("answers, limit", [(0, 4), (10, 4), (1000, 100)], ids=["none", "few", "many"])
 def test_the_floor_and_the_ceiling_bound_the_limit(answers, limit):
     admission = control()
