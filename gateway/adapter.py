@@ -23,7 +23,7 @@ from gateway import admin, audit_api, oip_api, policy_api, replay_api
 from gateway.metrics import GatewayMetrics, RequestMetrics, router as metrics_router
 from gateway.answers import answer_body
 from gateway.errors import install_error_handlers, json_response
-from gateway.limits import BodySizeLimit
+from gateway.limits import BodySizeLimit, ShedWhenFull
 from gateway.readiness import Readiness
 from gateway.schemas import INVALID, ErrorBody, PredictAnswer, PredictBody, error_responses
 from gateway.core import PredictService
@@ -67,6 +67,7 @@ def create_app(infra: InfraSettings, settings: GatewaySettings) -> FastAPI:
                   description="Score records with every model of a data type; get one official answer "
                               "within the deadline, tagged with the model version that produced it.")
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, max_model_bytes=settings.max_model_bytes)
+    app.add_middleware(ShedWhenFull)  # outside the size limit: a refused request's body is never read
     metrics = app.state.metrics = GatewayMetrics()
     app.add_middleware(RequestMetrics, metrics=metrics)  # outermost: it sees the size limit's 413s too
     install_error_handlers(app)

@@ -7,12 +7,14 @@ import asyncio
 import itertools
 import logging
 import random
+import time
 
 from common import codec, topics
 from common.clock import now_us
 from common.domain import Answer, Features, Request, ReturnAddress
 from common.errors import NotFound, PlatformError, Unavailable
 from common.kafka import KafkaProducer
+from gateway.admission import AdmissionControl
 from gateway.input_schema import check_features
 from gateway.settings import GatewaySettings
 
@@ -36,31 +38,63 @@ class PredictService:
         self.input_schemas: dict[str, tuple[str, ...]] = {}  # data type -> feature names (from the registry)
         self.partitions: dict[str, int] = {}  # topic -> its partition count (from the broker)
         self._turns = itertools.count()
+        self.admission = AdmissionControl(
+            target_wait_s=settings.default_deadline_ms * settings.admission_wait_fraction / 1000,
+            window_s=settings.admission_window_s, max_limit=settings.max_in_flight,
+            min_limit=min(settings.admission_min_limit, settings.max_in_flight))
 
     async def predict(self, data_type: str, features: list[float] | dict[str, float],
                       record_id: str | None, deadline_ms: int | None) -> tuple[Request, Answer | None]:
         """Returns the request and its answer, or None if none came by deadline + grace."""
+        self._check(data_type, [features])
+        self._admit(1)
+        return await self._ask(self._request(data_type, features, record_id, deadline_ms), deadline_ms)
+
+    async def predict_rows(self, data_type: str, rows: list, deadline_ms: int | None) -> list:
+        """One request per row, admitted together: (request, answer or None), or the
+        exception that row met, per row in order."""
+        self._check(data_type, rows)
+        self._admit(len(rows))
+        requests = [self._request(data_type, row, None, deadline_ms) for row in rows]
+        return await asyncio.gather(*(self._ask(r, deadline_ms) for r in requests), return_exceptions=True)
+
+    def _check(self, data_type: str, rows: list) -> None:
+        """Before anything is admitted or produced."""
         if data_type not in self.known_data_types:
             raise NotFound(f"unknown data type {data_type!r}; known: {', '.join(sorted(self.known_data_types)) or 'none'}")
-        check_features(data_type, self.input_schemas.get(data_type), features)  # before anything is produced
-        if len(self._pending) >= self._settings.max_in_flight:
-            raise Unavailable(f"{len(self._pending)} requests in flight; retry shortly")
-        request = self._request(data_type, features, record_id, deadline_ms)
+        for features in rows:
+            check_features(data_type, self.input_schemas.get(data_type), features)
+
+    def _admit(self, count: int) -> None:
+        if not self.admission.admit(time.monotonic(), count):
+            raise Unavailable(f"{self.admission.in_flight} requests in flight, as many as this gateway's answer "
+                              f"rate answers in time; retry shortly")
+
+    async def _ask(self, request: Request, deadline_ms: int | None) -> tuple[Request, Answer | None]:
+        """Produce an admitted request and wait for its answer; its place is freed however it ends."""
         future = asyncio.get_running_loop().create_future()
         self._pending[request.request_id] = future
+        answer = None
         try:
-            self._send(topics.requests_topic(data_type), request.request_id, codec.encode_request(request), future)
+            self._send(topics.requests_topic(request.data_type), request.request_id, codec.encode_request(request),
+                       future)
             wait_ms = (deadline_ms or self._settings.default_deadline_ms) + self._settings.grace_ms
-            return request, await asyncio.wait_for(future, wait_ms / 1000)
+            answer = await asyncio.wait_for(future, wait_ms / 1000)
+            return request, answer
         except asyncio.TimeoutError:
             log.warning("no answer for %s by its deadline", request.request_id)
             return request, None
         finally:
             self._pending.pop(request.request_id, None)
+            self.admission.done(time.monotonic(), answered=answer is not None)
 
     def in_flight(self) -> int:
         """Requests waiting for their answer (a metric, read when scraped)."""
         return len(self._pending)
+
+    def admission_limit(self) -> int:
+        """Requests admitted at once now (a metric, read when scraped)."""
+        return self.admission.limit(time.monotonic())
 
     def _send(self, topic: str, key: str, payload: bytes, future: asyncio.Future) -> None:
         """Queue the request for the end of this loop turn: the requests that arrived in

@@ -33,7 +33,10 @@ class GatewayMetrics:
                                LATENCY_BUCKETS)
         in_flight = Readings("rvs_gateway_in_flight", "Requests waiting for their answer in this gateway.", (),
                              lambda: {(): self.service.in_flight() if self.service else 0})
-        self.registry = process_registry(self.requests, self.latency, in_flight)
+        limit = Readings("rvs_gateway_admission_limit", "Requests this gateway admits at once now: its recent "
+                         "answer rate times the target wait; past it, 503.", (),
+                         lambda: {(): self.service.admission_limit() if self.service else 0})
+        self.registry = process_registry(self.requests, self.latency, in_flight, limit)
 
     def record(self, api: str, data_type: str, status: int, seconds: float) -> None:
         known = self.service.known_data_types if self.service else {}

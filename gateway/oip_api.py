@@ -105,8 +105,7 @@ async def infer(data_type: str, http: Request) -> Response:
     request, tensors = _parse(await http.body(), http.headers.get("inference-header-content-length"))
     rows = oip.records(tensors, service.input_schemas.get(data_type))
     deadline_ms = _deadline(request.parameters.get("deadline_ms"))
-    results = await asyncio.gather(*(service.predict(data_type, row, None, deadline_ms) for row in rows),
-                                   return_exceptions=True)
+    results = await service.predict_rows(data_type, rows, deadline_ms)
     failed = next((r for r in results if isinstance(r, BaseException)), None)
     if failed is not None:
         raise failed

@@ -29,7 +29,16 @@ class GatewaySettings(BaseSettings):
                                                  "policy gives a shorter deadline.")
     grace_ms: int = Field(250, ge=0, le=10_000,
                           description="Extra wait past the deadline for the rendezvous's timeout answer.")
-    max_in_flight: int = Field(4096, ge=1, description="Pending requests past which new ones get 503.")
+    max_in_flight: int = Field(4096, ge=1, description="Pending requests past which new ones get 503, "
+                                                       "whatever the answer rate (the admission ceiling).")
+    admission_wait_fraction: float = Field(0.2, gt=0, le=1,
+                                           description="Admit as many requests as the recent answer rate answers "
+                                                       "within this fraction of GATEWAY_DEFAULT_DEADLINE_MS; "
+                                                       "the rest get 503 + Retry-After.")
+    admission_window_s: float = Field(1.0, gt=0, le=60, description="How far back answers count towards the "
+                                                                    "answer rate that sets the admission limit.")
+    admission_min_limit: int = Field(32, ge=1, description="Requests admitted at once whatever the answer rate: "
+                                                           "what a cold or idle gateway takes in a burst.")
     max_body_bytes: int = Field(64 * 1024, ge=1024, description="Largest predict body accepted (413 past it).")
     max_model_bytes: int = Field(4 * 1024 * 1024, ge=1024,
                                  description="Largest model file published inline; larger ones go by location. "

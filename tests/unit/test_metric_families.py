@@ -106,6 +106,9 @@ class KnowsIris:
     def in_flight(self) -> int:
         return 2
 
+    def admission_limit(self) -> int:
+        return 40
+
 
 def test_the_middleware_counts_every_status_and_hides_unknown_data_types():
     metrics = GatewayMetrics()
@@ -137,6 +140,7 @@ def test_the_middleware_counts_every_status_and_hides_unknown_data_types():
     assert families["rvs_gateway_request_seconds"][("rvs_gateway_request_seconds_count",
                                                      (("api", "v1"), ("data_type", "iris")))] == 2
     assert families["rvs_gateway_in_flight"] == {("rvs_gateway_in_flight", ()): 2}
+    assert families["rvs_gateway_admission_limit"] == {("rvs_gateway_admission_limit", ()): 40}
 
 
 def test_serve_binds_a_free_port_and_a_taken_one_is_logged_not_raised(caplog):
