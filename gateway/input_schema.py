@@ -8,6 +8,7 @@ from common.domain import Role
 from common.errors import PlatformError
 
 MAX_NAMES_SHOWN = 64  # a schema may have thousands of features: the error stays short
+MAX_NAMES_IN_A_PROBLEM = 8  # /ready lists a problem per line: enough names to tell the schemas apart
 
 
 class FeaturesMismatch(PlatformError):
@@ -27,17 +28,43 @@ def input_schemas(models: list[dict]) -> dict[str, tuple[str, ...]]:
 
     A model without a schema is left out: it can't contradict names, and its width is
     unknown here. A data type whose models publish different schemas is left out too, so
-    nothing is rejected that one of them could score: reporting the
-    disagreement is /ready's job, not the predict path's."""
-    found: dict[str, set[tuple[str, ...]]] = {}
+    nothing is rejected that one of them could score: `schema_disagreements` says so on
+    /ready instead."""
+    return {data_type: next(iter(schemas), ()) for data_type, schemas in _live_schemas(models).items()
+            if len(schemas) <= 1}
+
+
+def schema_disagreements(models: list[dict]) -> list[str]:
+    """One problem for /ready per data type whose live models publish different input
+    schemas, naming each schema's versions. Records of such a data type are not checked,
+    and some of its models will fail the records that fit the others."""
+    problems = []
+    for data_type, schemas in sorted(_live_schemas(models).items()):
+        if len(schemas) > 1:
+            each = "; ".join(f"{', '.join(versions)} expect{'s' if len(versions) == 1 else ''} {_brief(schema)}"
+                             for schema, versions in sorted(schemas.items(), key=lambda item: item[1]))
+            problems.append(f"data type {data_type}: its live models disagree on the input schema: {each}")
+    return problems
+
+
+def _live_schemas(models: list[dict]) -> dict[str, dict[tuple[str, ...], list[str]]]:
+    """{data type: {feature names: the "name:version"s that publish them}}, from the live
+    models that publish a schema; a data type whose models publish none maps to {}."""
+    found: dict[str, dict[tuple[str, ...], list[str]]] = {}
     for m in models:
         if m.get("role") == Role.RETIRED.value or "data_type" not in m:
             continue
         names = tuple(f["name"] for f in m.get("input_schema") or ())
-        schemas = found.setdefault(m["data_type"], set())
+        schemas = found.setdefault(m["data_type"], {})
         if names:
-            schemas.add(names)
-    return {data_type: next(iter(schemas), ()) for data_type, schemas in found.items() if len(schemas) <= 1}
+            schemas.setdefault(names, []).append(f"{m['name']}:{m['version']}")
+    return found
+
+
+def _brief(schema: tuple[str, ...]) -> str:
+    shown = ", ".join(schema[:MAX_NAMES_IN_A_PROBLEM])
+    more = f", … ({len(schema) - MAX_NAMES_IN_A_PROBLEM} more)" if len(schema) > MAX_NAMES_IN_A_PROBLEM else ""
+    return f"{len(schema)} feature{'' if len(schema) == 1 else 's'} ({shown}{more})"
 
 
 def check_features(data_type: str, schema: tuple[str, ...] | None, features: list[float] | dict[str, float]) -> None:

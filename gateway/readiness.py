@@ -1,5 +1,6 @@
-"""What /ready reports: the broker and Redis answer, and every data type has a
-ready model. Checked in the background so /ready and /predict never block on I/O."""
+"""What /ready reports: the broker and Redis answer, every data type has a ready
+model, and each data type's live models agree on its input schema. Checked in the
+background so /ready and /predict never block on I/O."""
 from __future__ import annotations
 
 import asyncio
@@ -7,7 +8,7 @@ import logging
 
 from common.kafka import KafkaProducer
 from common.settings import InfraSettings
-from gateway.input_schema import input_schemas
+from gateway.input_schema import input_schemas, schema_disagreements
 from gateway.core import PredictService
 from registry.client import RegistryClient, data_types
 
@@ -38,11 +39,13 @@ class Readiness:
 
     async def refresh(self) -> None:
         problems = []
+        disagreements: list[str] = []
         try:
             models = await asyncio.to_thread(self._registry.models)
             # Cached here, with the data types, so that the check on every request reads no Redis.
             self._service.known_data_types = data_types(models)
             self._service.input_schemas = input_schemas(models)
+            disagreements = schema_disagreements(models)
         except Exception as exc:
             problems.append(f"registry (redis): {exc}")
         partitions = await asyncio.to_thread(self._producer.partition_counts, 2)
@@ -54,4 +57,5 @@ class Readiness:
         if not known:
             problems.append("no models published yet")
         problems.extend(f"data type {dt} has no ready model" for dt, ok in sorted(known.items()) if not ok)
+        problems.extend(disagreements)
         self._problems = problems

@@ -1,6 +1,7 @@
 """The gateway checks a record against its data type's input schema before it produces
 anything: a wrong count, an unknown or a missing name is an immediate 422 that lists the
-expected features in order; no schema, or models that disagree, check nothing (lists)."""
+expected features in order; no schema, or models that disagree, check nothing (lists),
+and a disagreement is a problem on /ready that names the data type and the versions."""
 from __future__ import annotations
 
 import asyncio
@@ -10,8 +11,9 @@ import pytest
 
 from common.settings import InfraSettings
 from gateway.adapter import create_app
-from gateway.input_schema import MAX_NAMES_SHOWN, FeaturesMismatch, check_features, input_schemas
+from gateway.input_schema import MAX_NAMES_SHOWN, FeaturesMismatch, check_features, input_schemas, schema_disagreements
 from gateway.core import PredictService
+from gateway.readiness import Readiness
 from gateway.settings import GatewaySettings
 
 pytestmark = pytest.mark.timeout(30)
@@ -133,3 +135,61 @@ def test_the_openapi_spec_documents_the_422_with_the_error_body(gateway):
     response = app.openapi()["paths"]["/v1/predict/{data_type}"]["post"]["responses"]["422"]
     assert response["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorBody"}
     assert "input schema" in response["description"]
+
+
+# Disagreement is reported on /ready ---------------------------------------------------
+def versioned(name, version, schema=IRIS, **kw) -> dict:
+    return {**model(name, schema=schema, **kw), "version": version}
+
+
+@pytest.mark.parametrize("models, expected", [
+    ([model("a"), model("b"), model("c", schema=())], []),
+    ([model("a"), model("b", schema=IRIS[:3], role="retired")], []),
+    ([versioned("a", "1"), versioned("a", "2", schema=IRIS[:3])],
+     ["data type iris: its live models disagree on the input schema: a:1 expects 4 features (sepal_length, "
+      "sepal_width, petal_length, petal_width); a:2 expects 3 features (sepal_length, sepal_width, petal_length)"]),
+    ([model("a"), model("b"), model("c", schema=("x", "y")), model("d", data_type="wide", schema=("x",))],
+     ["data type iris: its live models disagree on the input schema: a:1, b:1 expect 4 features (sepal_length, "
+      "sepal_width, petal_length, petal_width); c:1 expects 2 features (x, y)"]),
+    ([model("a", data_type="z", schema=("p",)), model("b", data_type="z", schema=("q",)),
+      model("c", data_type="y", schema=("p",)), model("d", data_type="y", schema=("p", "q"))],
+     ["data type y: its live models disagree on the input schema: c:1 expects 1 feature (p); "
+      "d:1 expects 2 features (p, q)",
+      "data type z: its live models disagree on the input schema: a:1 expects 1 feature (p); b:1 expects 1 feature (q)"]),
+], ids=["agreeing-or-no-schema", "retired-ignored", "two-versions-of-one-model", "grouped-by-schema",
+        "one-problem-per-data-type"])
+def test_schema_disagreements_name_the_data_type_and_the_versions(models, expected):
+    assert schema_disagreements(models) == expected
+    assert all(data_type not in input_schemas(models) for data_type in ("iris", "y", "z") if
+               any(p.startswith(f"data type {data_type}:") for p in expected))
+
+
+def test_a_disagreement_shows_a_few_names_of_a_wide_schema():
+    wide = tuple(f"f{i}" for i in range(100))
+    [problem] = schema_disagreements([model("a", schema=wide), model("b", schema=wide[:99])])
+    assert "a:1 expects 100 features (f0, f1, f2, f3, f4, f5, f6, f7, … (92 more))" in problem
+
+
+class FakeRegistry:
+    def __init__(self, models):
+        self.models = lambda: models
+
+
+class AnsweringProducer:
+    def partition_counts(self, timeout):
+        return {"requests.iris": 2}
+
+
+def test_ready_reports_the_disagreement_and_the_rest_still_works():
+    settings = GatewaySettings()
+    service = PredictService(settings, RecordingProducer(), "replies.test")
+    models = [versioned("a", "1"), versioned("a", "2", schema=("x", "y")), model("w", data_type="wide", schema=("x",))]
+    readiness = Readiness(InfraSettings(), AnsweringProducer(), FakeRegistry(models), service, refresh_s=1)
+    asyncio.run(readiness.refresh())
+    assert readiness.problems() == [
+        "data type iris: its live models disagree on the input schema: a:1 expects 4 features (sepal_length, "
+        "sepal_width, petal_length, petal_width); a:2 expects 2 features (x, y)"]
+    assert service.input_schemas == {"wide": ("x",)}  # iris's records go unchecked until its models agree
+    models[1]["role"] = "retired"
+    asyncio.run(readiness.refresh())
+    assert readiness.problems() == [] and service.input_schemas == {"iris": IRIS, "wide": ("x",)}
