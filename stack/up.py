@@ -101,7 +101,7 @@ def start_infrastructure(env: dict, group: ProcessGroup, logs: Path) -> None:
         say(f"redis (Valkey) pid {group.pid('redis'):<7} on {env['REDIS_URL']}")
     else:
         say(f"redis: using REDIS_URL={without_password(env['REDIS_URL'])}")
-    say(f"ray: {'using RAY_ADDRESS=' + env['RAY_ADDRESS'] if env.get('RAY_ADDRESS') else 'local, started by the runner supervisor'}")
+    say(f"ray: {'using RAY_ADDRESS=' + env['RAY_ADDRESS'] if env.get('RAY_ADDRESS') else 'local, started by the runner supervisor, on 127.0.0.1 with a token of its own'}")
     ensure_tokens(env)
 
 
