@@ -64,9 +64,13 @@ def unique() -> str:
 
 @pytest.fixture(scope="session")
 def ray_local():
-    """A real local Ray (not local mode), started once and shut down by this process."""
+    """A real local Ray (not local mode), started once and shut down by this process,
+    listening on loopback only."""
     import ray
 
+    from model_runners.ray_host import keep_local_ray_on_loopback
+
+    keep_local_ray_on_loopback()  # on loopback, with a token, like the platform's own
     # address="local": never join another Ray that happens to run on this machine.
     ray.init(address="local", num_cpus=2, include_dashboard=False, namespace=f"tests-{uuid.uuid4().hex[:6]}")
     yield ray

@@ -7,6 +7,7 @@ import os
 
 import pytest
 from ray._private import ray_constants
+from ray._private import worker as ray_worker
 
 from model_runners.ray_host import keep_local_ray_on_loopback
 
@@ -24,6 +25,7 @@ def environ(monkeypatch):
 
 
 def test_the_node_address_becomes_loopback(environ):
+    environ.setattr(ray_worker, "_global_node", None)  # as before ray.init, even if the suite's Ray is up
     keep_local_ray_on_loopback()
     assert os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] == "0"  # Ray's own processes read it at import
     assert ray_constants.ENABLE_RAY_CLUSTER is False  # this process imported Ray before
