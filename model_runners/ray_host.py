@@ -60,8 +60,10 @@ def keep_local_ray_on_loopback() -> None:
     # for this run and held in memory, rather than the ~/.ray/auth_token file that ray.init()
     # would write with the umask's permissions and share with every Ray of the user. An
     # operator's RAY_AUTH_TOKEN or RAY_AUTH_TOKEN_PATH wins.
-    if os.environ.get("RAY_AUTH_MODE", "token") == "token" and not {"RAY_AUTH_TOKEN", "RAY_AUTH_TOKEN_PATH"} & set(os.environ):
+    operators_own = {"RAY_AUTH_TOKEN", "RAY_AUTH_TOKEN_PATH"} & set(os.environ)
+    if os.environ.get("RAY_AUTH_MODE", "token") == "token" and not operators_own:
         os.environ["RAY_AUTH_TOKEN"] = secrets.token_hex(32)
+
 
 def shutdown() -> None:
     if ray.is_initialized():
