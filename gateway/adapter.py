@@ -109,9 +109,11 @@ def create_app(infra: InfraSettings, settings: GatewaySettings) -> FastAPI:
 
     @app.get("/ready", tags=["operations"], responses={503: {"description": "Not ready, with the reasons."}})
     async def ready(http: HttpRequest) -> Response:
-        """The broker, Redis and at least one model per data type are ready."""
+        """The broker, Redis and at least one model per data type are ready (else 503,
+        with the problems). Warnings, such as a data type whose live models disagree on
+        its input schema, are listed without making the gateway unready."""
         problems = http.app.state.readiness.problems()
-        body = {"ready": not problems, "problems": problems,
+        body = {"ready": not problems, "problems": problems, "warnings": http.app.state.readiness.warnings(),
                 "data_types": http.app.state.service.known_data_types}
         return json_response(503 if problems else 200, body)
 

@@ -35,7 +35,7 @@ def input_schemas(models: list[dict]) -> dict[str, tuple[str, ...]]:
 
 
 def schema_disagreements(models: list[dict]) -> list[str]:
-    """One problem for /ready per data type whose live models publish different input
+    """One warning for /ready per data type whose live models publish different input
     schemas, naming each schema's versions. Records of such a data type are not checked,
     and some of its models will fail the records that fit the others."""
     problems = []

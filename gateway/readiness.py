@@ -1,6 +1,7 @@
-"""What /ready reports: the broker and Redis answer, every data type has a ready
-model, and each data type's live models agree on its input schema. Checked in the
-background so /ready and /predict never block on I/O."""
+"""What /ready reports: the broker and Redis answer, and every data type has a ready
+model (problems: 503), and each data type's live models agree on its input schema
+(warnings: still 200). Checked in the background so /ready and /predict never block
+on I/O."""
 from __future__ import annotations
 
 import asyncio
@@ -24,10 +25,18 @@ class Readiness:
         self._service = service
         self._refresh_s = refresh_s
         self._problems: list[str] = ["not checked yet"]
+        self._warnings: list[str] = []
         self.draining = False
 
     def problems(self) -> list[str]:
         return ["shutting down"] if self.draining else list(self._problems)
+
+    def warnings(self) -> list[str]:
+        """What an operator should fix but that does not stop serving. A data type whose
+        live models disagree on the schema is one: it is normal for a moment in a
+        rollout that changes the schema, its records are still scored, and taking the
+        whole gateway out of its load balancer would stop every other data type too."""
+        return list(self._warnings)
 
     async def keep_fresh(self) -> None:
         while True:
@@ -57,5 +66,5 @@ class Readiness:
         if not known:
             problems.append("no models published yet")
         problems.extend(f"data type {dt} has no ready model" for dt, ok in sorted(known.items()) if not ok)
-        problems.extend(disagreements)
         self._problems = problems
+        self._warnings = disagreements
