@@ -45,7 +45,7 @@ def run(demo: bool = True, run_dir: str = ".run", gateways: int = 1, rendezvous:
     logs.mkdir(parents=True, exist_ok=True)
     env = os.environ.copy()
     group = ProcessGroup()
-    lost_machines = ProcessGroup()  # Ray worker nodes: one that dies is a machine gone, not restarted
+    ray_workers = ProcessGroup()  # Ray worker nodes: never restarted, one that dies is a machine gone
     stopping = {"signal": None}
 
     def on_signal(signum, _frame):
@@ -55,7 +55,7 @@ def run(demo: bool = True, run_dir: str = ".run", gateways: int = 1, rendezvous:
     signal.signal(signal.SIGTERM, on_signal)
     try:
         start_infrastructure(env, group, logs, brokers)
-        start_ray(env, group, lost_machines, logs, ray_worker_nodes)
+        start_ray(env, group, ray_workers, logs, ray_worker_nodes)
         from stack.bootstrap import bootstrap
         bootstrap(env, demo=demo, replicas=1 + ray_worker_nodes)
         ports = metrics_ports(int(env.get("METRICS_PORT", DEFAULT_METRICS_PORT)))
@@ -84,7 +84,7 @@ def run(demo: bool = True, run_dir: str = ".run", gateways: int = 1, rendezvous:
     finally:
         say("stopping every process started here")
         group.stop_all()
-        lost_machines.stop_all()
+        ray_workers.stop_all()
         say("stopped")
 
 
@@ -128,7 +128,7 @@ def start_kafka_cluster(env: dict, group: ProcessGroup, logs: Path, brokers: int
         f"{env['KAFKA_MIN_INSYNC_REPLICAS']}, producers acks=all")
 
 
-def start_ray(env: dict, group: ProcessGroup, lost_machines: ProcessGroup, logs: Path, worker_nodes: int) -> None:
+def start_ray(env: dict, group: ProcessGroup, ray_workers: ProcessGroup, logs: Path, worker_nodes: int) -> None:
     """No worker nodes: the supervisor starts a local Ray of its own. Worker nodes: a
     head and the workers, each a `ray start` of this platform's, which the supervisor joins."""
     if env.get("RAY_ADDRESS"):
@@ -138,7 +138,7 @@ def start_ray(env: dict, group: ProcessGroup, lost_machines: ProcessGroup, logs:
     else:
         say(f"ray: starting a head and {worker_nodes} worker node(s)")
         num_cpus = InfraSettings(ray_num_cpus=int(env.get("RAY_NUM_CPUS") or 0)).local_ray_cpus()  # per node
-        env.update(ray_nodes.start_cluster(logs.parent, logs, group, lost_machines, worker_nodes, num_cpus, say))
+        env.update(ray_nodes.start_cluster(logs.parent, logs, group, ray_workers, worker_nodes, num_cpus, say))
 
 
 def instances(env: dict, gateways: int = 1, rendezvous: int = 1) -> list[tuple[str, str, dict]]:
