@@ -158,7 +158,7 @@ def ensure_topics(infra: InfraSettings, names: Iterable[str], timeout: float = 1
     if not wanted:
         return
     new = [NewTopic(n, num_partitions=topics.partition_count(n, infra.partitions),
-                    replication_factor=-1, config={"cleanup.policy": "compact"} if n in topics.COMPACTED else {})
+                    replication_factor=infra.kafka_replication_factor, config=topic_config(infra, n))
            for n in wanted]
     for name, future in admin.create_topics(new, operation_timeout=timeout).items():
         try:
@@ -168,6 +168,29 @@ def ensure_topics(infra: InfraSettings, names: Iterable[str], timeout: float = 1
                 raise
         log.info("created topic %s", name)
     _wait_until_listed(admin, wanted, timeout)
+
+
+def topic_config(infra: InfraSettings, name: str) -> dict[str, str]:
+    """A new topic's own settings: compaction for the state topics, and the in-sync
+    replicas an acks=all write needs when KAFKA_MIN_INSYNC_REPLICAS is set."""
+    config = {"cleanup.policy": "compact"} if name in topics.COMPACTED else {}
+    if infra.kafka_min_insync_replicas:
+        config["min.insync.replicas"] = str(infra.kafka_min_insync_replicas)
+    return config
+
+
+def partition_leaders(infra: InfraSettings, topic: str, timeout: float = 10.0) -> dict[int, int]:
+    """{partition: the node id of its leader} as the cluster's metadata says now."""
+    listed = AdminClient(base_config(infra)).list_topics(topic, timeout=timeout).topics
+    if topic not in listed or listed[topic].error:
+        raise KafkaException(f"topic {topic} not found")
+    return {p.id: p.leader for p in listed[topic].partitions.values()}
+
+
+def in_sync_replicas(infra: InfraSettings, topic: str, timeout: float = 10.0) -> dict[int, list[int]]:
+    """{partition: the node ids of its in-sync replicas}."""
+    listed = AdminClient(base_config(infra)).list_topics(topic, timeout=timeout).topics
+    return {p.id: list(p.isrs) for p in listed[topic].partitions.values()}
 
 
 def _wait_until_listed(admin: AdminClient, names: list[str], timeout: float) -> None:

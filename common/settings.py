@@ -26,6 +26,13 @@ class InfraSettings(BaseSettings):
         "must leave room in it for the descriptor.")
     partitions: int = Field(4, ge=1, le=256, description="Partitions of every topic but the state topics, which have one (PARTITIONS). "
                             "Request and score topics must match: the rendezvous relies on co-partitioning.")
+    kafka_replication_factor: int = Field(
+        -1, ge=-1, le=16, description="Replication factor of the topics the platform creates "
+        "(KAFKA_REPLICATION_FACTOR); -1 takes the brokers' default.replication.factor. `stack up --brokers 3` sets 3.")
+    kafka_min_insync_replicas: int = Field(
+        0, ge=0, le=16, description="min.insync.replicas of the topics the platform creates "
+        "(KAFKA_MIN_INSYNC_REPLICAS): with acks=all, a write succeeds once this many replicas have it. 0 takes the "
+        "brokers' default (1 unless set); `stack up --brokers 3` sets 2, so a write survives one broker's loss.")
     fetch_wait_ms: int = Field(500, ge=1, le=5000, description="Consumers' fetch.wait.max.ms (FETCH_WAIT_MS). Kafka "
                                "completes a waiting fetch as soon as data arrives, so this adds no latency; it only "
                                "sets how often an idle consumer asks the broker (docs/decisions/005).")

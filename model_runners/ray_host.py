@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import ray
 from ray._private import ray_constants
 from ray.exceptions import GetTimeoutError, RayActorError, RayTaskError
+from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
 from common.descriptors import ModelDescriptor
 from model_runners.adapter import RunnerReplica
@@ -92,9 +93,21 @@ def start_replica(descriptor: ModelDescriptor, descriptor_bytes: bytes, infra_en
     actor_cls = ray.remote(RunnerReplica).options(
         num_cpus=descriptor.resources.num_cpus, num_gpus=descriptor.resources.num_gpus,
         # A killed replica comes back, reloads its model and rejoins its group.
-        max_restarts=-1, name=f"runner:{descriptor.key}:{index}", get_if_exists=False)
+        max_restarts=-1, name=f"runner:{descriptor.key}:{index}", get_if_exists=False,
+        scheduling_strategy=spread_by_index(index))
     actor = actor_cls.remote(descriptor_bytes, infra_env, index)
     return ReplicaHandle(actor, actor.wait_assigned.remote(), index)
+
+
+def spread_by_index(index: int):
+    """Replica i goes to the i-th live node (in node-id order), so a model with as many
+    replicas as nodes has one on each, and a node's loss leaves it served by the others.
+    Soft: when that node is gone or full (a replica restarted after its node died), Ray
+    places the replica on another one."""
+    nodes = sorted(node["NodeID"] for node in ray.nodes() if node["Alive"])
+    if len(nodes) < 2:
+        return "DEFAULT"
+    return NodeAffinitySchedulingStrategy(nodes[index % len(nodes)], soft=True)
 
 
 def poll_ready(handle: ReplicaHandle) -> tuple[bool, str]:

@@ -17,6 +17,8 @@ from stack.embedded import free_port, port_free, wait_for_port
 SHARED_PROPERTIES = KAFKA_DIR / "broker.properties"
 LOG4J2 = KAFKA_DIR / "log4j2.xml"
 HEAP = ("-Xms512m", "-Xmx512m")
+# One heap of a three-broker cluster (stack/kafka_cluster.py): three JVMs share the machine.
+CLUSTER_HEAP = ("-Xms384m", "-Xmx384m")
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,12 @@ class BrokerLayout:
     home: Path
     port: int
     controller_port: int
+    node_id: int = 1
+    # A cluster's static controller quorum, "1@127.0.0.1:port,2@...": every voter is
+    # named in every node's configuration. Empty: a standalone controller (one node).
+    voters: str = ""
+    # Settings of this node that differ from the shared file (a cluster's replication).
+    overrides: tuple[tuple[str, str], ...] = ()
 
     @property
     def data_dir(self) -> Path:
@@ -41,16 +49,19 @@ class BrokerLayout:
 
     def node_properties(self) -> dict[str, str]:
         """What is particular to this node; everything else comes from the shared file."""
+        quorum = ({"controller.quorum.voters": self.voters} if self.voters
+                  else {"controller.quorum.bootstrap.servers": f"127.0.0.1:{self.controller_port}"})
         return {
-            "node.id": "1",
+            "node.id": str(self.node_id),
             "process.roles": "broker,controller",
             "listeners": f"PLAINTEXT://127.0.0.1:{self.port},CONTROLLER://127.0.0.1:{self.controller_port}",
             "advertised.listeners": f"PLAINTEXT://127.0.0.1:{self.port}",
             "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
             "controller.listener.names": "CONTROLLER",
             "inter.broker.listener.name": "PLAINTEXT",
-            "controller.quorum.bootstrap.servers": f"127.0.0.1:{self.controller_port}",
+            **quorum,
             "log.dirs": str(self.data_dir),
+            **dict(self.overrides),
         }
 
 
@@ -65,10 +76,11 @@ def layout_for(home: Path, preferred_port: int | None = None) -> BrokerLayout:
     return BrokerLayout(home, port, controller_port)
 
 
-def java_command(java: str, libs: Path, logs_dir: Path, main: str, *args: str) -> list[str]:
+def java_command(java: str, libs: Path, logs_dir: Path, main: str, *args: str,
+                 heap: tuple[str, ...] = HEAP) -> list[str]:
     # The G1 pause target follows kafka-run-class.sh. ExitOnOutOfMemoryError: a broker
     # out of heap must die, and be seen to, rather than limp on.
-    return [java, *HEAP, "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20", "-XX:+ExitOnOutOfMemoryError",
+    return [java, *heap, "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20", "-XX:+ExitOnOutOfMemoryError",
             "-Djava.awt.headless=true", f"-Dkafka.logs.dir={logs_dir}", f"-Dlog4j2.configurationFile={LOG4J2}",
             "-cp", f"{libs}/*", main, *args]
 
@@ -83,16 +95,18 @@ def new_cluster_id() -> str:
             return cluster_id
 
 
-def prepare(layout: BrokerLayout, java: str, libs: Path) -> None:
-    """Write the configuration, and format the storage unless it already is."""
+def prepare(layout: BrokerLayout, java: str, libs: Path, cluster_id: str | None = None) -> None:
+    """Write the configuration, and format the storage unless it already is. The nodes
+    of one cluster are formatted with the same `cluster_id`; a static quorum
+    (layout.voters) needs no --standalone, since the configuration names every voter."""
     node = "".join(f"{key}={value}\n" for key, value in layout.node_properties().items())
     layout.config.write_text(f"{SHARED_PROPERTIES.read_text()}\n# This node (stack/broker.py)\n{node}")
     if (layout.data_dir / "meta.properties").exists():
         return
-    cluster_id = new_cluster_id()
+    quorum = () if layout.voters else ("--standalone",)
     result = subprocess.run(  # noqa: S603 - argv list, no shell: the checked java, fixed options, our own paths
-        java_command(java, libs, layout.home, "kafka.tools.StorageTool", "format", "--standalone",
-                     "--ignore-formatted", "-t", cluster_id, "-c", str(layout.config)),
+        java_command(java, libs, layout.home, "kafka.tools.StorageTool", "format", *quorum,
+                     "--ignore-formatted", "-t", cluster_id or new_cluster_id(), "-c", str(layout.config)),
         capture_output=True, text=True, timeout=180)
     if result.returncode != 0:
         raise BrokerSetupError(f"formatting {layout.data_dir} failed: {result.stderr.strip()[-400:]}")
@@ -121,9 +135,10 @@ def start(home: Path, logs_dir: Path, preferred_port: int | None = None, timeout
     return proc, layout
 
 
-def wait_until_answers(bootstrap: str, timeout: float, proc: subprocess.Popen | None = None) -> None:
+def wait_until_answers(bootstrap: str, timeout: float, proc: subprocess.Popen | None = None,
+                       brokers: int = 1) -> None:
     """Listening is not ready: the broker answers metadata only once it has caught up
-    with its controller and registered."""
+    with its controller and registered (a cluster: once `brokers` of them have)."""
     from confluent_kafka.admin import AdminClient
 
     admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": 0})
@@ -132,8 +147,9 @@ def wait_until_answers(bootstrap: str, timeout: float, proc: subprocess.Popen | 
         if proc is not None and proc.poll() is not None:
             raise RuntimeError(f"the broker exited with {proc.returncode}")
         try:
-            if admin.list_topics(timeout=2).brokers:
+            if len(admin.list_topics(timeout=2).brokers) >= brokers:
                 return
-        except Exception:  # noqa: BLE001 - KafkaException until it is up; keep waiting
-            time.sleep(0.2)
+        except Exception:  # noqa: BLE001, S110 - KafkaException until it is up; keep waiting
+            pass
+        time.sleep(0.2)
     raise TimeoutError(f"the broker at {bootstrap} did not answer within {timeout:.0f} s")

@@ -36,20 +36,21 @@ def train() -> list[tuple[object, float]]:
 
 
 def descriptor(name: str, version: str, onnx_bytes: bytes, accuracy: float, role: Role,
-               data_type: str = "iris", description: str = "") -> ModelDescriptor:
+               data_type: str = "iris", description: str = "", replicas: int = 1) -> ModelDescriptor:
     return ModelDescriptor(
         name=name, version=version, data_type=data_type, format="onnx", role=role, description=description,
         inline_bytes=onnx_bytes, sha256=hashlib.sha256(onnx_bytes).hexdigest(),
         input_schema=tuple(SchemaField(f) for f in FEATURES), output_schema=(SchemaField("label", "string"),),
-        quality_metric="accuracy", quality=accuracy, created_at_us=now_us(), resources=Resources())
+        quality_metric="accuracy", quality=accuracy, created_at_us=now_us(), resources=Resources(replicas=replicas))
 
 
-def iris_models(version: str = "1") -> list[ModelDescriptor]:
+def iris_models(version: str = "1", replicas: int = 1) -> list[ModelDescriptor]:
+    """`replicas` of each: one per Ray node when `stack up` runs several."""
     (forest, forest_acc), (logreg, logreg_acc) = train()
     return [descriptor(CHAMPION, version, to_onnx(forest, 4), forest_acc, Role.SERVE,
-                       description="Random forest, 30 trees: the champion"),
+                       description="Random forest, 30 trees: the champion", replicas=replicas),
             descriptor(BACKSTOP, version, to_onnx(logreg, 4), logreg_acc, Role.BACKSTOP,
-                       description="Logistic regression: the fast backstop")]
+                       description="Logistic regression: the fast backstop", replicas=replicas)]
 
 
 def iris_policy(deadline_ms: int = 100) -> DataTypePolicy:

@@ -21,7 +21,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from stack import broker, embedded
+from stack import broker, embedded, kafka_cluster, ray_nodes
+from common.settings import InfraSettings
 from stack.broker_install import kafka_version
 from stack.processes import ProcessGroup
 
@@ -38,11 +39,13 @@ def say(message: str) -> None:
         pass  # whoever read our output is gone; stopping what we started matters more
 
 
-def run(demo: bool = True, run_dir: str = ".run", gateways: int = 1, rendezvous: int = 1) -> int:
+def run(demo: bool = True, run_dir: str = ".run", gateways: int = 1, rendezvous: int = 1, brokers: int = 1,
+        ray_worker_nodes: int = 0) -> int:
     logs = Path(run_dir, "logs")
     logs.mkdir(parents=True, exist_ok=True)
     env = os.environ.copy()
     group = ProcessGroup()
+    ray_workers = ProcessGroup()  # Ray worker nodes: never restarted, one that dies is a machine gone
     stopping = {"signal": None}
 
     def on_signal(signum, _frame):
@@ -51,9 +54,10 @@ def run(demo: bool = True, run_dir: str = ".run", gateways: int = 1, rendezvous:
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     try:
-        start_infrastructure(env, group, logs)
+        start_infrastructure(env, group, logs, brokers)
+        start_ray(env, group, ray_workers, logs, ray_worker_nodes)
         from stack.bootstrap import bootstrap
-        bootstrap(env, demo=demo)
+        bootstrap(env, demo=demo, replicas=1 + ray_worker_nodes)
         ports = metrics_ports(int(env.get("METRICS_PORT", DEFAULT_METRICS_PORT)))
         metrics = {}
         for name, service, service_env_ in instances(env, gateways, rendezvous):
@@ -80,11 +84,14 @@ def run(demo: bool = True, run_dir: str = ".run", gateways: int = 1, rendezvous:
     finally:
         say("stopping every process started here")
         group.stop_all()
+        ray_workers.stop_all()
         say("stopped")
 
 
-def start_infrastructure(env: dict, group: ProcessGroup, logs: Path) -> None:
-    if not env.get("KAFKA_BOOTSTRAP"):
+def start_infrastructure(env: dict, group: ProcessGroup, logs: Path, brokers: int = 1) -> None:
+    if not env.get("KAFKA_BOOTSTRAP") and brokers > 1:
+        start_kafka_cluster(env, group, logs, brokers)
+    elif not env.get("KAFKA_BOOTSTRAP"):
         say("broker: starting Apache Kafka (KRaft, one node)")
         proc, layout = broker.start(logs.parent / "kafka", logs, preferred_port=9092, say=say)
         group.adopt("broker", proc)
@@ -101,8 +108,37 @@ def start_infrastructure(env: dict, group: ProcessGroup, logs: Path) -> None:
         say(f"redis (Valkey) pid {group.pid('redis'):<7} on {env['REDIS_URL']}")
     else:
         say(f"redis: using REDIS_URL={without_password(env['REDIS_URL'])}")
-    say(f"ray: {'using RAY_ADDRESS=' + env['RAY_ADDRESS'] if env.get('RAY_ADDRESS') else 'local, started by the runner supervisor, on 127.0.0.1 with a token of its own'}")
     ensure_tokens(env)
+
+
+def start_kafka_cluster(env: dict, group: ProcessGroup, logs: Path, brokers: int) -> None:
+    """Several brokers, each started and restarted by `group` like a service, and the
+    topics' replication that makes one broker's loss harmless (unless set already)."""
+    say(f"broker: starting a {brokers}-broker Apache Kafka cluster (KRaft, each node broker and controller)")
+    cluster = kafka_cluster.start(logs.parent / f"kafka-{brokers}", logs, group, brokers, say=say)
+    env["KAFKA_BOOTSTRAP"] = cluster.bootstrap
+    factor, min_isr = kafka_cluster.replication(brokers)
+    env.setdefault("KAFKA_REPLICATION_FACTOR", str(factor))
+    env.setdefault("KAFKA_MIN_INSYNC_REPLICAS", str(min_isr))
+    for node in cluster.nodes:
+        name = cluster.name(node)
+        say(f"{name:<14} pid {group.pid(name):<7} log {logs / name / 'broker.log'} (Apache Kafka "
+            f"{kafka_version()} on {node.bootstrap})")
+    say(f"topics: replication factor {env['KAFKA_REPLICATION_FACTOR']}, min.insync.replicas "
+        f"{env['KAFKA_MIN_INSYNC_REPLICAS']}, producers acks=all")
+
+
+def start_ray(env: dict, group: ProcessGroup, ray_workers: ProcessGroup, logs: Path, worker_nodes: int) -> None:
+    """No worker nodes: the supervisor starts a local Ray of its own. Worker nodes: a
+    head and the workers, each a `ray start` of this platform's, which the supervisor joins."""
+    if env.get("RAY_ADDRESS"):
+        say(f"ray: using RAY_ADDRESS={env['RAY_ADDRESS']}")
+    elif not worker_nodes:
+        say("ray: local, started by the runner supervisor, on 127.0.0.1 with a token of its own")
+    else:
+        say(f"ray: starting a head and {worker_nodes} worker node(s)")
+        num_cpus = InfraSettings(ray_num_cpus=int(env.get("RAY_NUM_CPUS") or 0)).local_ray_cpus()  # per node
+        env.update(ray_nodes.start_cluster(logs.parent, logs, group, ray_workers, worker_nodes, num_cpus, say))
 
 
 def instances(env: dict, gateways: int = 1, rendezvous: int = 1) -> list[tuple[str, str, dict]]:

@@ -178,5 +178,8 @@ def test_up_passes_its_options_to_the_stack(monkeypatch):
     calls = []
     monkeypatch.setattr(stack.up, "run", lambda **kw: calls.append(kw) or 0)
     assert rvs(FakeGateway(), "up", "--no-demo", "--gateways", "2").exit_code == 0
-    assert calls == [{"demo": False, "run_dir": ".run", "gateways": 2, "rendezvous": 1}]
+    assert calls == [{"demo": False, "run_dir": ".run", "gateways": 2, "rendezvous": 1, "brokers": 1,
+                      "ray_worker_nodes": 0}]
+    assert rvs(FakeGateway(), "up", "--brokers", "3", "--ray-worker-nodes", "1").exit_code == 0
+    assert calls[-1]["brokers"] == 3 and calls[-1]["ray_worker_nodes"] == 1
     assert rvs(FakeGateway(), "up", "--gateways", "9").exit_code == ExitCode.USAGE
