@@ -26,7 +26,10 @@ async function poll() {
     renderDataTypes($("data-types").tBodies[0], models, policies);
     renderModels($("models").tBodies[0], models, $("admin-result"));
     $("data-type-names").replaceChildren(...dataTypes.map((dt) => el("option", { value: dt })));
-    if (!$("policy-data-type").value && dataTypes.length) $("policy-data-type").value = dataTypes[0];
+    if (!$("policy-data-type").value && dataTypes.length) {
+      $("policy-data-type").value = dataTypes[0];
+      if (Object.keys(schemas).length) loadCurrentPolicy();
+    }
     await updateStats(models, dataTypes);
     showResult($("poll-state"), true, `updated ${new Date().toLocaleTimeString()}`);
   } catch (err) {
@@ -82,7 +85,8 @@ $("audit-form").addEventListener("submit", (event) => {
 });
 
 $("policy-name").addEventListener("change", () => showParams($("policy-params"), schemas[$("policy-name").value]));
-$("policy-load").addEventListener("click", async () => {
+// The form starts from the policy in force, so a change is an edit of what is there.
+async function loadCurrentPolicy() {
   try {
     const policy = await currentPolicy($("policy-data-type").value);
     $("policy-name").value = policy.policy;
@@ -91,7 +95,8 @@ $("policy-load").addEventListener("click", async () => {
   } catch (err) {
     showResult($("policy-result"), false, err.message);
   }
-});
+}
+$("policy-load").addEventListener("click", loadCurrentPolicy);
 $("policy-form").addEventListener("submit", (event) => {
   event.preventDefault();
   setPolicy($("policy-data-type").value, $("policy-name").value, $("policy-params"), $("policy-result"));
@@ -101,6 +106,7 @@ loadPolicySchemas().then((loaded) => {
   schemas = loaded;
   $("policy-name").replaceChildren(...Object.keys(schemas).map((name) => el("option", { value: name }, name)));
   showParams($("policy-params"), Object.values(schemas)[0]);
+  if ($("policy-data-type").value) loadCurrentPolicy();
 }).catch((err) => showResult($("policy-result"), false, `policies unavailable: ${err.message}`));
 
 showTokenState();
