@@ -15,6 +15,7 @@ const charts = Object.fromEntries([...document.querySelectorAll("figure.chart")]
   (figure) => [figure.dataset.chart, new LineChart(figure, CHARTS[figure.dataset.chart])]));
 let previous = null;  // the last stats snapshot, for the rates
 let schemas = {};     // {policy name: Params schema}
+let policyFormStarted = false;  // the policy form was filled with the first data type's policy
 
 async function poll() {
   const started = Date.now();
@@ -26,8 +27,9 @@ async function poll() {
     renderDataTypes($("data-types").tBodies[0], models, policies);
     renderModels($("models").tBodies[0], models, $("admin-result"));
     $("data-type-names").replaceChildren(...dataTypes.map((dt) => el("option", { value: dt })));
-    if (!$("policy-data-type").value && dataTypes.length) {
-      $("policy-data-type").value = dataTypes[0];
+    if (!policyFormStarted && dataTypes.length) {  // once: later polls leave the user's typing alone
+      policyFormStarted = true;
+      $("policy-data-type").value ||= dataTypes[0];
       if (Object.keys(schemas).length) loadCurrentPolicy();
     }
     await updateStats(models, dataTypes);
@@ -106,7 +108,7 @@ loadPolicySchemas().then((loaded) => {
   schemas = loaded;
   $("policy-name").replaceChildren(...Object.keys(schemas).map((name) => el("option", { value: name }, name)));
   showParams($("policy-params"), Object.values(schemas)[0]);
-  if ($("policy-data-type").value) loadCurrentPolicy();
+  if (policyFormStarted) loadCurrentPolicy();
 }).catch((err) => showResult($("policy-result"), false, `policies unavailable: ${err.message}`));
 
 showTokenState();

@@ -29,18 +29,21 @@ export function ratesBetween(previous, current, seconds) {
 // models: {name: {version: stats}}}) -> {chart: {series: value}}.
 export function chartValues(previous, current) {
   const seconds = previous ? (current.at - previous.at) / 1000 : 0;
-  const totals = (snapshot, pick) => snapshot ? pick(snapshot) : undefined;
-  const perVersion = (counter) => (s) => Object.fromEntries(Object.entries(s.models).flatMap(
-    ([name, versions]) => Object.entries(versions).map(([version, stats]) => [`${name}:${version}`, stats[counter]])));
-  const answers = (s) => Object.fromEntries(Object.entries(s.dataTypes).map(([dt, stats]) => [dt, stats.answers]));
-  const values = { throughput: ratesBetween(totals(previous, answers), answers(current), seconds), latency: {} };
-  for (const counter of ["wins", "late", "errors"]) {
-    values[counter] = ratesBetween(totals(previous, perVersion(counter)), perVersion(counter)(current), seconds);
-  }
+  const rate = (pick) => ratesBetween(previous && pick(previous), pick(current), seconds);
+  const values = { throughput: rate(answersOf), wins: rate(counterOf("wins")), late: rate(counterOf("late")),
+                   errors: rate(counterOf("errors")), latency: {} };
   for (const [dt, stats] of Object.entries(current.dataTypes)) {
-    const latency = stats.latency_ms || {};
-    if (latency.p50 !== null && latency.p50 !== undefined) values.latency[`${dt} p50`] = latency.p50;
-    if (latency.p99 !== null && latency.p99 !== undefined) values.latency[`${dt} p99`] = latency.p99;
+    for (const q of ["p50", "p99"]) {
+      if (stats.latency_ms && stats.latency_ms[q] != null) values.latency[`${dt} ${q}`] = stats.latency_ms[q];
+    }
   }
   return values;
 }
+
+// {data type: answers so far}
+const answersOf = (snapshot) => Object.fromEntries(
+  Object.entries(snapshot.dataTypes).map(([dt, stats]) => [dt, stats.answers]));
+
+// {"name:version": that counter so far}
+const counterOf = (counter) => (snapshot) => Object.fromEntries(Object.entries(snapshot.models).flatMap(
+  ([name, versions]) => Object.entries(versions).map(([version, stats]) => [`${name}:${version}`, stats[counter]])));

@@ -97,6 +97,22 @@ def test_it_loads_and_shows_the_demo_data_type_and_models(console):
     assert AUDIT_TOKEN not in console.current_url
 
 
+def test_rates_are_the_difference_of_successive_totals(console):
+    """The chart data layer (series.js), run by the browser on totals made up here: a
+    rate needs two polls, and a total that went down (counters rebuilt) counts from zero."""
+    before = {"at": 0, "dataTypes": {"iris": {"answers": 10, "latency_ms": {"p50": 1.5, "p99": None}}},
+              "models": {"m": {"1": {"wins": 3, "late": 0, "errors": 4}}}}
+    after = {"at": 2000, "dataTypes": {"iris": {"answers": 30, "latency_ms": {"p50": 2.0, "p99": 5.0}}},
+             "models": {"m": {"1": {"wins": 9, "late": 1, "errors": 2}, "2": {"wins": 1, "late": 0, "errors": 0}}}}
+    first, second = console.execute_async_script("""
+        const [before, after, done] = arguments;
+        import("/console/series.js").then(({ chartValues }) =>
+            done([chartValues(null, before), chartValues(before, after)]));""", before, after)
+    assert first == {"throughput": {}, "wins": {}, "late": {}, "errors": {}, "latency": {"iris p50": 1.5}}
+    assert second == {"throughput": {"iris": 10}, "wins": {"m:1": 3}, "late": {"m:1": 0.5}, "errors": {"m:1": 1},
+                      "latency": {"iris p50": 2.0, "iris p99": 5.0}}
+
+
 @pytest.fixture(scope="module")
 def canary(admin, retire_afterwards):
     """The logistic regression as a warm version: it scores all live traffic, never answers."""
@@ -215,12 +231,15 @@ def test_a_policy_set_from_the_form_is_in_force(console, admin):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
 
+    use_token(console, ADMIN_TOKEN)
     before = admin.get("/v1/data-types/iris/policy").json()
-    box = console.find_element(By.ID, "policy-data-type")
-    box.clear()
-    box.send_keys("iris")
+    # The form starts from the first data type's policy in force; "Load current" reloads it.
+    loaded = "loaded the policy in force for iris"
+    wait_until(console, lambda d: loaded in text_of(d, "#policy-result"), what="the form filled with iris's policy")
+    assert console.find_element(By.ID, "policy-data-type").get_attribute("value") == "iris"
+    console.execute_script("document.getElementById('policy-result').textContent = ''")
     console.find_element(By.ID, "policy-load").click()
-    wait_until(console, lambda d: "loaded the policy in force" in text_of(d, "#policy-result"), what="policy loaded")
+    wait_until(console, lambda d: loaded in text_of(d, "#policy-result"), what="the policy reloaded")
     assert Select(console.find_element(By.ID, "policy-name")).first_selected_option.text == before["policy"]
     deadline = console.find_element(By.CSS_SELECTOR, '#policy-params [name="deadline_ms"]')
     assert deadline.get_attribute("value") == before["params"]["deadline_ms"]
