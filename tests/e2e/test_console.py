@@ -66,14 +66,17 @@ def use_token(driver, token: str) -> None:
 def wait_until(driver, condition, timeout: float = 30.0, what: str = "condition"):
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(driver, timeout, poll_frequency=0.2).until(lambda d: condition(d), message=what)
+    return WebDriverWait(driver, timeout, poll_frequency=0.2).until(condition, message=what)
 
 
+# The tables are redrawn on every poll, so an element found now may be gone a moment
+# later: these read and click in one step in the page, never through a held reference.
 def text_of(driver, css: str) -> str:
-    from selenium.webdriver.common.by import By
+    return driver.execute_script("const e = document.querySelector(arguments[0]); return e ? e.innerText : '';", css)
 
-    found = driver.find_elements(By.CSS_SELECTOR, css)
-    return found[0].text if found else ""
+
+def click(driver, css: str) -> None:
+    assert driver.execute_script("const e = document.querySelector(arguments[0]); e && e.click(); return !!e;", css), css
 
 
 def chart(driver, name: str) -> dict:
@@ -177,23 +180,26 @@ def test_an_audit_search_shows_the_decision_and_every_score(platform, console):
     record_id = f"console-{time.time_ns()}"
     answer = httpx.post(f"{platform.url}/v1/predict/iris",
                         json={"features": [5.1, 3.5, 1.4, 0.2], "record_id": record_id}).json()
-    request_id, chosen = answer["request_id"], f"{answer['model']['name']}:{answer['model']['version']}"
+    # A busy machine may answer with a timeout (504, no model): its record is audited all the same.
+    request_id, model = answer["request_id"], answer["model"]
+    chosen = f"{model['name']}:{model['version']}" if model else "no model"
 
-    def search(query: str) -> str:
+    def search(query: str, timeout: float = 30.0) -> str:
         box = console.find_element(By.ID, "audit-query")
         box.clear()
         box.send_keys(query)
         console.find_element(By.CSS_SELECTOR, "#audit-form button").click()
-        return wait_until(console, lambda d: text_of(d, f'article[data-request-id="{request_id}"]'),
+        return wait_until(console, lambda d: text_of(d, f'article[data-request-id="{request_id}"]'), timeout,
                           what=f"the audit record of {query}")
 
     # The audit record is written from the decisions topic, so it may lag the answer a little.
-    record = wait_until(console, lambda d: _found(lambda: search(request_id)), timeout=40, what="audit record")
+    record = wait_until(console, lambda d: _found(lambda: search(request_id, timeout=5)), timeout=40,
+                        what="audit record")
     assert f"{answer['policy']}: {answer['reason']}, answered by {chosen}" in record
     scored = {row.get_attribute("data-model") for row in
               console.find_elements(By.CSS_SELECTOR, f'article[data-request-id="{request_id}"] table.scores tbody tr')}
     assert {f"{m['model']['name']}:{m['model']['version']}" for m in answer["answered"]} <= scored
-    assert chosen in scored
+    assert chosen in scored or model is None
     by_record = search(record_id)  # a record id lists its requests and opens the newest
     assert record_id in by_record and request_id in text_of(console, "#audit-result ul.requests")
     screenshot(console)
@@ -213,14 +219,14 @@ def test_admin_actions_need_the_admin_token_and_reach_the_gateway(console, admin
 
     retire = f'tr[data-model="{canary}"] button[data-role="retired"]'
     wait_until(console, lambda d: d.find_elements(By.CSS_SELECTOR, retire), what="the canary listed")
-    console.find_element(By.CSS_SELECTOR, retire).click()  # with the audit token: refused, and said so
+    click(console, retire)  # with the audit token: refused, and said so
     refused = wait_until(console, lambda d: "403" in text_of(d, "#admin-result") and text_of(d, "#admin-result"),
                          what="the refusal shown")
     assert "wrong token" in refused and "error" in console.find_element(By.ID, "admin-result").get_attribute("class")
     assert admin.get(f"/v1/models/{CANARY}").json()["versions"][0]["role"] == "warm"
 
     use_token(console, ADMIN_TOKEN)
-    console.find_element(By.CSS_SELECTOR, retire).click()
+    click(console, retire)
     wait_until(console, lambda d: "role retired published" in text_of(d, "#admin-result"), what="the retirement shown")
     wait_until(console, lambda d: admin.get(f"/v1/models/{CANARY}").json()["versions"][0]["role"] == "retired",
                what="the canary retired in the registry")
