@@ -9,13 +9,14 @@ EXTRAS ?= dev,pmml,tensorflow
 LOCK   := requirements.lock
 UV     := $(VENV)/bin/uv
 
-.PHONY: up test test-unit generate bench lint lock clean help
+.PHONY: up test test-unit generate bench lint lock browser clean help
 
 help:
 	@echo "make up        run the whole platform (embedded Apache Kafka, Redis, local Ray, demo models)"
 	@echo "make test      run the security lint, then every test (unit, integration, end to end)"
 	@echo "make test-unit run the unit tests only (no broker, no Ray)"
 	@echo "make lint      run the security lint (ruff's S rules, from flake8-bandit)"
+	@echo "make browser   install Debian's chromium and chromedriver for the console's browser test, when missing"
 	@echo "make generate  regenerate the protobuf code from proto/"
 	@echo "make lock      re-resolve requirements.lock after pyproject.toml changed (UPGRADE=1: newest of everything)"
 	@echo "make bench     run the side-by-side benchmark and write BENCHMARKS.md"
@@ -36,13 +37,24 @@ up: $(STAMP)
 # The security lint first (a finding fails the run). Each test has its own limit
 # (pytest-timeout); this one bounds the whole run, exit included, so that a process
 # that cannot exit fails the run instead of hanging CI.
-test: lint
+test: lint browser
 	timeout --kill-after=30 2400 $(PY) -m pytest -q
 
 # ruff's S (flake8-bandit) rules, configured in pyproject.toml: every finding is fixed,
 # or suppressed on its own line with `# noqa: Sxxx - reason`.
 lint: $(STAMP)
 	$(PY) -m ruff check .
+
+# The web console's test (tests/e2e/test_console.py) drives a headless Chromium through
+# Selenium. Debian's packages, not a browser download: only package registries are reachable.
+CHROMIUM     := /usr/bin/chromium
+CHROMEDRIVER := /usr/bin/chromedriver
+browser:
+	@if [ -x $(CHROMIUM) ] && [ -x $(CHROMEDRIVER) ]; then exit 0; fi; \
+	  echo "make browser: $(CHROMIUM) or $(CHROMEDRIVER) is missing; installing Debian's chromium and chromium-driver"; \
+	  command -v apt-get >/dev/null || { echo "make browser: no apt-get here; install Chromium and its chromedriver as $(CHROMIUM) and $(CHROMEDRIVER)"; exit 1; }; \
+	  [ "$$(id -u)" = 0 ] || { echo "make browser: apt-get needs root; run: sudo apt-get install -y chromium chromium-driver"; exit 1; }; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver
 
 test-unit: $(STAMP)
 	$(PY) -m pytest -q tests/unit

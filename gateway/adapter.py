@@ -27,6 +27,7 @@ from gateway.limits import BodySizeLimit, ShedWhenFull
 from gateway.readiness import Readiness
 from gateway.schemas import INVALID, ErrorBody, PredictAnswer, PredictBody, error_responses
 from gateway.core import PredictService
+from gateway.web_console import mount_console
 from gateway.settings import GatewaySettings, check_model_fits_a_message
 from registry.client import AuditClient, RegistryClient, ReplayClient
 
@@ -77,6 +78,7 @@ def create_app(infra: InfraSettings, settings: GatewaySettings) -> FastAPI:
     app.include_router(replay_api.router)
     app.include_router(metrics_router)
     app.include_router(oip_api.router)  # the Open Inference Protocol v2, beside /v1
+    mount_console(app)  # the web console's static page, at /console/
 
     # The body is parsed and validated by pydantic in one step from its bytes, not by
     # FastAPI's body machinery (stdlib json, then validation, then content-type parsing):

@@ -162,7 +162,7 @@ def retire_afterwards(admin):
 # run on a fresh platform, the modules that load many models (TensorFlow included) after
 # them, and the fuzzer last, so that nothing it writes is in anyone's way. The shutdown
 # check is the platform fixture's teardown, after all of them.
-MODULE_ORDER = ("test_platform", "test_audit", "test_metrics", "test_oip_triton", "test_oip_schema",
+MODULE_ORDER = ("test_platform", "test_audit", "test_metrics", "test_console", "test_oip_triton", "test_oip_schema",
                 "test_rendezvous_failover", "test_models", "test_model_formats", "test_replay", "test_security",
                 "test_fuzz")
 
