@@ -1,0 +1,123 @@
+"""One fault, run: a fresh platform, steady open-loop load, the fault injected mid-run
+(and healed, if it must be), the load kept going, then the ledger judged. Every step
+has a time limit, and the platform is stopped by its PID whatever happens."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+
+from loadtest.chaos import wire
+from loadtest.chaos.fault import Fault
+from loadtest.chaos.faults import slug
+from loadtest.chaos.platform import ROOT, StackPlatform
+from loadtest.chaos.verdict import judge, recovery_time
+from loadtest.ledger import read_ledger
+
+CAPACITY_S, CAPACITY_CONNECTIONS = 8.0, 16
+CLIENT_TIMEOUT_S = 10.0  # the load tool's wait for one answer; silence past it is lost
+GRACE_MS = 1000.0
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    out: Path
+    rate: float | None  # requests/s; None: half the capacity measured on the fresh platform
+    duration_s: float = 60.0
+    inject_after_s: float = 20.0
+
+
+def run_fault(fault: Fault, settings: RunSettings, say=print) -> dict:
+    out = settings.out / slug(fault)
+    started = time.monotonic()
+    platform = StackPlatform(out / "run", fault.up_args, say=lambda line: say(f"  {line}"))
+    result: dict = {"fault": fault.name, "slug": slug(fault), "up_args": list(fault.up_args), "notes": fault.notes}
+    try:
+        say(f"{fault.name}: starting `stack up {' '.join(fault.up_args)}` in {out / 'run'}")
+        platform.start()
+        result["ready_s"] = round(time.monotonic() - started, 1)
+        rate = settings.rate or half_capacity(platform, out / "capacity", say)
+        result.update(rate=rate, duration_s=settings.duration_s, inject_after_s=settings.inject_after_s)
+        say(f"  ready in {result['ready_s']} s; open loop at {rate:g}/s for {settings.duration_s:g} s")
+        injected_at = load_with_fault(platform, fault, settings, rate, out / "load", say)
+        entries = read_ledger(out / "load" / "ledger.jsonl")
+        result.update(judged(entries, injected_at, settings))
+        result["wire"] = wire.answers_on_the_wire(platform.env["KAFKA_BOOTSTRAP"], wire.reply_topics(platform.run_dir))
+        result["verify"] = fault.verify(platform, entries, injected_at) if fault.verify else {}
+    except Exception as exc:  # one fault's failure is a row of the table, not the end of the matrix
+        result["error"] = f"{type(exc).__name__}: {exc}"
+        say(f"  failed: {result['error']}")
+    finally:
+        result["stopped_with"] = platform.stop()
+    result["elapsed_s"] = round(time.monotonic() - started, 1)
+    result["problems"] = problems_of(result)
+    result["passed"] = not result["problems"]
+    (out / "result.json").write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2))
+    return result
+
+
+def load_with_fault(platform: StackPlatform, fault: Fault, settings: RunSettings, rate: float, out: Path,
+                    say) -> float:
+    """Run the load as a process of its own; inject (and heal) meanwhile. Returns when
+    the fault was injected (wall clock, as the ledger's times are)."""
+    load = load_process(platform.url, ["--mode", "open", "--rate", f"{rate:g}", "--duration",
+                                       f"{settings.duration_s:g}"], out)
+    try:
+        time.sleep(settings.inject_after_s)
+        injected_at = time.time()
+        fault.inject(platform)
+        if fault.heal is not None:
+            time.sleep(fault.settle_s)
+            fault.heal(platform)
+        load.wait(settings.duration_s + CLIENT_TIMEOUT_S + 60)
+    finally:
+        if load.poll() is None:
+            load.kill()
+            load.wait(10)
+    say(f"  load done; ledger {out / 'ledger.jsonl'}")
+    return injected_at
+
+
+def load_process(url: str, shape: list[str], out: Path) -> subprocess.Popen:
+    command = [sys.executable, "-m", "loadtest", *shape, "--base-url", url, "--out", str(out), "--quiet",
+               "--no-fail", "--timeout", f"{CLIENT_TIMEOUT_S:g}", "--grace-ms", f"{GRACE_MS:g}"]
+    out.mkdir(parents=True, exist_ok=True)
+    log = open(out / "loadtest.log", "wb")  # noqa: SIM115 - the child holds it; closed with this process
+    return subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)  # noqa: S603 - argv list, no shell: our own `python -m loadtest`
+
+
+def half_capacity(platform: StackPlatform, out: Path, say) -> float:
+    """Half the official answers per second that a short closed loop got."""
+    probe = load_process(platform.url, ["--mode", "closed", "--concurrency", str(CAPACITY_CONNECTIONS),
+                                        "--duration", f"{CAPACITY_S:g}"], out)
+    try:
+        probe.wait(CAPACITY_S + CLIENT_TIMEOUT_S + 30)
+    finally:
+        if probe.poll() is None:
+            probe.kill()
+            probe.wait(10)
+    capacity = orjson.loads((out / "result.json").read_bytes())["throughput"]["ok_per_s"]
+    say(f"  capacity: {capacity:.0f} answers/s in a {CAPACITY_S:g} s closed loop of {CAPACITY_CONNECTIONS}")
+    time.sleep(3)  # let the backlog of the probe drain before the measured run
+    return max(5.0, round(capacity / 2))
+
+
+def judged(entries: list[dict], injected_at: float, settings: RunSettings) -> dict:
+    sends = [e["scheduled_at"] for e in entries if e.get("scheduled_at")]
+    load_ended = (min(sends) if sends else injected_at) + settings.duration_s
+    check = judge(entries, GRACE_MS)
+    return {"check": check, "recovery": recovery_time(entries, injected_at, load_ended)}
+
+
+def problems_of(result: dict) -> list[str]:
+    problems = [result["error"]] if "error" in result else []
+    check = result.get("check", {})
+    problems += [f"{kind} {check[kind]}" for kind in check.get("failures", [])]
+    if result.get("wire", {}).get("two_different_answers"):
+        problems.append(f"{result['wire']['two_different_answers']} requests got two different answers on the wire")
+    problems += result.get("verify", {}).get("problems", [])
+    return problems
