@@ -30,14 +30,14 @@ def kill_one_replica(platform: Platform) -> None:
     supervisor = platform.pid_of("model_runners")
     replicas = procs.ray_actor_pids(supervisor, REPLICA_CLASS)
     if not replicas:
-        raise RuntimeError(f"no {REPLICA_CLASS} process in the runner supervisor's group {supervisor}")
+        raise RuntimeError(f"no {REPLICA_CLASS} process in the runner supervisor's session {supervisor}")
     platform.memo.update(replicas_before=len(replicas), killed=replicas[0])
     platform.say(f"kill -9 runner replica pid {replicas[0]} (of {len(replicas)})")
     os.kill(replicas[0], signal.SIGKILL)
 
 
 def replicas_came_back(platform: Platform, entries: list[dict], injected_at: float) -> dict:
-    """As many replica processes as before, in the supervisor's group, the killed one gone."""
+    """As many replica processes as before, in the supervisor's session, the killed one gone."""
     wanted = platform.memo["replicas_before"]
     deadline = time.monotonic() + REPLICAS_BACK_S
     while True:
@@ -51,8 +51,8 @@ def replicas_came_back(platform: Platform, entries: list[dict], injected_at: flo
 
 def kill_supervisor(platform: Platform) -> None:
     pid = platform.pid_of("model_runners")
-    platform.memo.update(old_group=pid, replicas_before=len(procs.ray_actor_pids(pid, REPLICA_CLASS)), killed=pid)
-    platform.say(f"kill -9 runner supervisor (pid {pid}; its local Ray stays in its process group)")
+    platform.memo.update(old_session=pid, replicas_before=len(procs.ray_actor_pids(pid, REPLICA_CLASS)), killed=pid)
+    platform.say(f"kill -9 runner supervisor (pid {pid}; its local Ray runs in its session)")
     os.kill(pid, signal.SIGKILL)
 
 
@@ -60,9 +60,9 @@ def supervisor_left_nothing(platform: Platform, entries: list[dict], injected_at
     """Nothing of the old supervisor's Ray is left (no leaked replica still consuming),
     and the new supervisor runs as many replicas as the old one did."""
     came_back = replicas_came_back(platform, entries, injected_at)
-    leftovers = procs.pids_in_group(platform.memo["old_group"])
+    leftovers = procs.pids_in_session(platform.memo["old_session"])
     if leftovers:
-        came_back["problems"].append(f"{len(leftovers)} processes of the killed supervisor's group still run: "
+        came_back["problems"].append(f"{len(leftovers)} processes of the killed supervisor's session still run: "
                                      + ", ".join(procs.command_line(p)[:60] for p in leftovers[:5]))
     return {**came_back, "leftover_processes": len(leftovers)}
 

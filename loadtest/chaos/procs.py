@@ -1,7 +1,8 @@
-"""Finding the processes of one platform from /proc, by process group: `stack up` starts
-each service in a session of its own, and the local Ray the runner supervisor starts
-(its GCS, raylet and actor workers) stays in the supervisor's group. So the replicas
-found here are this platform's, never another Ray's on the same machine."""
+"""Finding the processes of one platform from /proc, by session: `stack up` starts each
+service in a session of its own, and the local Ray the runner supervisor starts stays
+in the supervisor's session (its GCS and raylet in the supervisor's process group too;
+each actor worker leads a process group of its own). So the replicas found here are
+this platform's, never another Ray's on the same machine."""
 from __future__ import annotations
 
 import os
@@ -9,14 +10,14 @@ import re
 from pathlib import Path
 
 
-def pids_in_group(pgid: int) -> list[int]:
-    """Live (not zombie) processes whose process group is `pgid`."""
+def pids_in_session(sid: int) -> list[int]:
+    """Live (not zombie) processes of the session `sid`."""
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         stat = _stat(entry)
-        if stat and stat[1] != "Z" and int(stat[3]) == pgid:
+        if stat and stat[1] != "Z" and int(stat[4]) == sid:
             found.append(int(entry.name))
     return sorted(found)
 
@@ -28,12 +29,12 @@ def command_line(pid: int) -> str:
         return ""
 
 
-def ray_actor_pids(pgid: int, actor_class: str) -> list[int]:
-    """PIDs of the Ray workers in group `pgid` that host an actor of this class: Ray
+def ray_actor_pids(sid: int, actor_class: str) -> list[int]:
+    """PIDs of the Ray workers in session `sid` that host an actor of this class: Ray
     names such a worker's process `ray::<Class>` (or `ray::<Class>.<method>` while it
     runs one)."""
     names = re.compile(rf"ray::{re.escape(actor_class)}\b")
-    return [pid for pid in pids_in_group(pgid) if names.match(command_line(pid))]
+    return [pid for pid in pids_in_session(sid) if names.match(command_line(pid))]
 
 
 def alive(pid: int) -> bool:
@@ -42,7 +43,7 @@ def alive(pid: int) -> bool:
 
 
 def _stat(proc_dir: Path) -> list[str] | None:
-    """(pid, state, ppid, pgrp, ...) of /proc/<pid>/stat; the command name, which may
+    """(pid, state, ppid, pgrp, session, ...) of /proc/<pid>/stat; the command name, which may
     hold spaces, is cut out first."""
     try:
         raw = (proc_dir / "stat").read_text()

@@ -34,17 +34,17 @@ class RunSettings:
 def run_fault(fault: Fault, settings: RunSettings, say=print) -> dict:
     out = settings.out / slug(fault)
     started = time.monotonic()
-    platform = StackPlatform(out / "run", fault.up_args, say=lambda line: say(f"  {line}"))
     result: dict = {"fault": fault.name, "slug": slug(fault), "up_args": list(fault.up_args), "notes": fault.notes}
+    platform = None
     try:
-        say(f"{fault.name}: starting `stack up {' '.join(fault.up_args)}` in {out / 'run'}")
-        platform.start()
+        platform = started_platform(fault, out, say)
         result["ready_s"] = round(time.monotonic() - started, 1)
         rate = settings.rate or half_capacity(platform, out / "capacity", say)
         result.update(rate=rate, duration_s=settings.duration_s, inject_after_s=settings.inject_after_s)
         say(f"  ready in {result['ready_s']} s; open loop at {rate:g}/s for {settings.duration_s:g} s")
         injected_at = load_with_fault(platform, fault, settings, rate, out / "load", say)
         entries = read_ledger(out / "load" / "ledger.jsonl")
+        result["injected_at"] = injected_at
         result.update(judged(entries, injected_at, settings))
         result["wire"] = wire.answers_on_the_wire(platform.env["KAFKA_BOOTSTRAP"], wire.reply_topics(platform.run_dir))
         result["verify"] = fault.verify(platform, entries, injected_at) if fault.verify else {}
@@ -52,12 +52,30 @@ def run_fault(fault: Fault, settings: RunSettings, say=print) -> dict:
         result["error"] = f"{type(exc).__name__}: {exc}"
         say(f"  failed: {result['error']}")
     finally:
-        result["stopped_with"] = platform.stop()
+        result["stopped_with"] = platform.stop() if platform else None
     result["elapsed_s"] = round(time.monotonic() - started, 1)
     result["problems"] = problems_of(result)
     result["passed"] = not result["problems"]
     (out / "result.json").write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2))
     return result
+
+
+def started_platform(fault: Fault, out: Path, say) -> StackPlatform:
+    """A fresh platform, READY; a second try if the first did not start (on a shared
+    machine another broker may take the port between `stack up`'s check and its bind)."""
+    for attempt in (1, 2):
+        platform = StackPlatform(out / f"run{'' if attempt == 1 else attempt}", fault.up_args,
+                                 say=lambda line: say(f"  {line}"))
+        say(f"{fault.name}: starting `stack up {' '.join(fault.up_args)}` in {platform.run_dir}")
+        try:
+            platform.start()
+            return platform
+        except (RuntimeError, TimeoutError) as exc:
+            platform.stop()
+            if attempt == 2:
+                raise
+            say(f"  `stack up` did not start ({str(exc).splitlines()[0]}); once more")
+    raise AssertionError("unreachable")
 
 
 def load_with_fault(platform: StackPlatform, fault: Fault, settings: RunSettings, rate: float, out: Path,

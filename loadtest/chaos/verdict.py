@@ -14,6 +14,7 @@ CONNECTION_ERRORS = ("ConnectionRefusedError", "ConnectionResetError", "Connecti
                      "BrokenPipeError", "IncompleteReadError", "ConnectionError", "OSError")
 RECOVERED_SHARE = 0.9
 BASELINE_S = 10.0  # the seconds before the injection whose answer rate is the baseline
+SUSTAINED_S = 3
 
 
 def is_connection_error(entry: dict) -> bool:
@@ -40,21 +41,24 @@ def answered_per_second(entries: list[dict], start: float, end: float) -> list[i
 
 
 def recovery_time(entries: list[dict], injected_at: float, load_ended: float) -> dict:
-    """Seconds from the injection until the answer rate is back to 90% of what it was in
-    the seconds before, and stays there until the load ends. None when it never came back."""
+    """Seconds from the injection until the official answer rate is back to 90% of the
+    rate before it (the median second of the BASELINE_S before), over SUSTAINED_S in a
+    row: a single slow second on a shared machine is noise, not the fault. 0 when the
+    rate never fell below 90%; None when it had not come back when the load ended."""
     sends = [e["scheduled_at"] for e in entries if e.get("scheduled_at")]
     if not sends:
         return {"recovery_s": None, "baseline_per_s": 0.0, "per_second_after": []}
     baseline_start = max(min(sends) + 2.0, injected_at - BASELINE_S)  # the first seconds ramp up
-    before = answered_per_second(entries, baseline_start, injected_at)
-    baseline = sum(before) / len(before) if before else 0.0
+    before = sorted(answered_per_second(entries, baseline_start, injected_at))
+    baseline = before[len(before) // 2] if before else 0.0
     # The last second of sending answers fewer: the rest come back after it, in the drain.
     after = answered_per_second(entries, injected_at, load_ended - 1.0)
-    low = [i for i, n in enumerate(after) if n < RECOVERED_SHARE * baseline]
-    if not low:
+    threshold = RECOVERED_SHARE * baseline
+    windows = [sum(after[i:i + SUSTAINED_S]) / SUSTAINED_S for i in range(len(after) - SUSTAINED_S + 1)]
+    dipped = [i for i, n in enumerate(after) if n < threshold]
+    if not dipped:
         recovery = 0.0
-    elif low[-1] == len(after) - 1:
-        recovery = None  # still below at the end of the load
     else:
-        recovery = float(low[-1] + 1)
-    return {"recovery_s": recovery, "baseline_per_s": round(baseline, 1), "per_second_after": after}
+        back = [i for i, mean in enumerate(windows) if i > dipped[0] and mean >= threshold]
+        recovery = float(back[0]) if back else None
+    return {"recovery_s": recovery, "baseline_per_s": baseline, "per_second_after": after}
