@@ -81,7 +81,7 @@ def resume_rendezvous(platform: Platform) -> None:
 
 TWO_RENDEZVOUS = ("--rendezvous", "2")
 FAULTS = [
-    Fault("kill -9 of one runner replica", kill_one_replica, cheap=True, verify=replicas_came_back,
+    Fault("kill -9 of one runner replica", kill_one_replica, verify=replicas_came_back,
           notes=["Ray restarts the actor (max_restarts=-1); the supervisor's health check sees it die"]),
     Fault("kill -9 of the runner supervisor", kill_supervisor, verify=supervisor_left_nothing,
           notes=["`stack up` kills what is left of its process group (its local Ray) and restarts it"]),

@@ -3,6 +3,7 @@
 has a time limit, and the platform is stopped by its PID whatever happens."""
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import time
@@ -33,6 +34,7 @@ class RunSettings:
 
 def run_fault(fault: Fault, settings: RunSettings, say=print) -> dict:
     out = settings.out / slug(fault)
+    shutil.rmtree(out, ignore_errors=True)  # a fresh platform: no topics, audit or logs of an earlier run
     started = time.monotonic()
     result: dict = {"fault": fault.name, "slug": slug(fault), "up_args": list(fault.up_args), "notes": fault.notes}
     platform = None
