@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import orjson
 
 from loadtest.chaos import wire
@@ -17,11 +18,13 @@ from loadtest.chaos.fault import Fault
 from loadtest.chaos.faults import slug
 from loadtest.chaos.platform import ROOT, StackPlatform
 from loadtest.chaos.verdict import judge, recovery_time
+from loadtest.config import IRIS_SAMPLES
 from loadtest.ledger import read_ledger
 
 CAPACITY_S, CAPACITY_CONNECTIONS = 8.0, 16
 CLIENT_TIMEOUT_S = 10.0  # the load tool's wait for one answer; silence past it is lost
 GRACE_MS = 1000.0
+MIN_RATE = 10.0
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,7 @@ def run_fault(fault: Fault, settings: RunSettings, say=print) -> dict:
     platform = None
     try:
         platform = started_platform(fault, out, say)
+        serving(platform.url)
         result["ready_s"] = round(time.monotonic() - started, 1)
         rate = settings.rate or half_capacity(platform, out / "capacity", say)
         result.update(rate=rate, duration_s=settings.duration_s, inject_after_s=settings.inject_after_s)
@@ -110,8 +114,26 @@ def load_process(url: str, shape: list[str], out: Path) -> subprocess.Popen:
     return subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)  # noqa: S603 - argv list, no shell: our own `python -m loadtest`
 
 
+def serving(url: str, timeout_s: float = 120.0, in_a_row: int = 10) -> None:
+    """Wait until predictions are answered officially, several in a row: READY says the
+    models loaded, but a second rendezvous may still be joining its group, and a
+    capacity measured during that rebalance would be a fraction of the real one."""
+    deadline, good = time.monotonic() + timeout_s, 0
+    with httpx.Client(base_url=url, timeout=CLIENT_TIMEOUT_S) as client:
+        while good < in_a_row:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"predictions not answered {in_a_row} times in a row within {timeout_s:g} s")
+            try:
+                ok = client.post("/v1/predict/iris", json={"features": list(IRIS_SAMPLES[0])}).status_code == 200
+            except httpx.HTTPError:
+                ok = False
+            good = good + 1 if ok else 0
+            time.sleep(0 if ok else 0.5)
+
+
 def half_capacity(platform: StackPlatform, out: Path, say) -> float:
-    """Half the official answers per second that a short closed loop got."""
+    """Half the official answers per second that a short closed loop got (at least
+    MIN_RATE: on a shared machine a neighbour's burst can make the probe meaningless)."""
     probe = load_process(platform.url, ["--mode", "closed", "--concurrency", str(CAPACITY_CONNECTIONS),
                                         "--duration", f"{CAPACITY_S:g}"], out)
     try:
@@ -123,7 +145,7 @@ def half_capacity(platform: StackPlatform, out: Path, say) -> float:
     capacity = orjson.loads((out / "result.json").read_bytes())["throughput"]["ok_per_s"]
     say(f"  capacity: {capacity:.0f} answers/s in a {CAPACITY_S:g} s closed loop of {CAPACITY_CONNECTIONS}")
     time.sleep(3)  # let the backlog of the probe drain before the measured run
-    return max(5.0, round(capacity / 2))
+    return max(MIN_RATE, round(capacity / 2))
 
 
 def judged(entries: list[dict], injected_at: float, settings: RunSettings) -> dict:
