@@ -36,6 +36,7 @@ class Fault:
     up_args: tuple[str, ...] = ()  # extra `stack up` options it needs: ("--rendezvous", "2")
     cheap: bool = False  # cheap enough for `make test`
     settle_s: float = 0.0  # how long after inject to wait before heal
+    load_after_s: float = 0.0  # at least this much load after the injection (a slow recovery), if more than the run's
     notes: list[str] = field(default_factory=list)
     # After the load, while the platform still runs: checks of its own beyond the ledger
     # (audit records that survived, replicas that did not leak). Given the ledger's

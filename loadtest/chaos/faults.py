@@ -83,8 +83,9 @@ TWO_RENDEZVOUS = ("--rendezvous", "2")
 FAULTS = [
     Fault("kill -9 of one runner replica", kill_one_replica, verify=replicas_came_back,
           notes=["Ray restarts the actor (max_restarts=-1); the supervisor's health check sees it die"]),
-    Fault("kill -9 of the runner supervisor", kill_supervisor, verify=supervisor_left_nothing,
-          notes=["`stack up` kills what is left of its process group (its local Ray) and restarts it"]),
+    Fault("kill -9 of the runner supervisor", kill_supervisor, verify=supervisor_left_nothing, load_after_s=90,
+          notes=["`stack up` kills what is left of its process group (its local Ray) and restarts it; a new "
+                 "local Ray and the models' reload take tens of seconds, so the load goes on 90 s after"]),
     Fault("kill -9 of one of two rendezvous", kill_process("rendezvous"), up_args=TWO_RENDEZVOUS),
     Fault("SIGSTOP of one of two rendezvous, then SIGCONT", pause_rendezvous, heal=resume_rendezvous,
           up_args=TWO_RENDEZVOUS, settle_s=2 * SESSION_TIMEOUT_S),

@@ -46,12 +46,12 @@ def run_fault(fault: Fault, settings: RunSettings, say=print) -> dict:
         serving(platform.url)
         result["ready_s"] = round(time.monotonic() - started, 1)
         rate = settings.rate or half_capacity(platform, out / "capacity", say)
-        result.update(rate=rate, duration_s=settings.duration_s, inject_after_s=settings.inject_after_s)
-        say(f"  ready in {result['ready_s']} s; open loop at {rate:g}/s for {settings.duration_s:g} s")
+        result.update(rate=rate, duration_s=load_duration(fault, settings), inject_after_s=settings.inject_after_s)
+        say(f"  ready in {result['ready_s']} s; open loop at {rate:g}/s for {result['duration_s']:g} s")
         injected_at = load_with_fault(platform, fault, settings, rate, out / "load", say)
         entries = read_ledger(out / "load" / "ledger.jsonl")
         result["injected_at"] = injected_at
-        result.update(judged(entries, injected_at, settings))
+        result.update(judged(entries, injected_at, load_duration(fault, settings)))
         result["wire"] = wire.answers_on_the_wire(platform.env["KAFKA_BOOTSTRAP"], wire.reply_topics(platform.run_dir))
         result["verify"] = fault.verify(platform, entries, injected_at) if fault.verify else {}
     except Exception as exc:  # one fault's failure is a row of the table, not the end of the matrix
@@ -88,8 +88,8 @@ def load_with_fault(platform: StackPlatform, fault: Fault, settings: RunSettings
                     say) -> float:
     """Run the load as a process of its own; inject (and heal) meanwhile. Returns when
     the fault was injected (wall clock, as the ledger's times are)."""
-    load = load_process(platform.url, ["--mode", "open", "--rate", f"{rate:g}", "--duration",
-                                       f"{settings.duration_s:g}"], out)
+    duration_s = load_duration(fault, settings)
+    load = load_process(platform.url, ["--mode", "open", "--rate", f"{rate:g}", "--duration", f"{duration_s:g}"], out)
     try:
         time.sleep(settings.inject_after_s)
         injected_at = time.time()
@@ -97,13 +97,17 @@ def load_with_fault(platform: StackPlatform, fault: Fault, settings: RunSettings
         if fault.heal is not None:
             time.sleep(fault.settle_s)
             fault.heal(platform)
-        load.wait(settings.duration_s + CLIENT_TIMEOUT_S + 60)
+        load.wait(duration_s + CLIENT_TIMEOUT_S + 60)
     finally:
         if load.poll() is None:
             load.kill()
             load.wait(10)
     say(f"  load done; ledger {out / 'ledger.jsonl'}")
     return injected_at
+
+
+def load_duration(fault: Fault, settings: RunSettings) -> float:
+    return max(settings.duration_s, settings.inject_after_s + fault.load_after_s)
 
 
 def load_process(url: str, shape: list[str], out: Path) -> subprocess.Popen:
@@ -148,9 +152,9 @@ def half_capacity(platform: StackPlatform, out: Path, say) -> float:
     return max(MIN_RATE, round(capacity / 2))
 
 
-def judged(entries: list[dict], injected_at: float, settings: RunSettings) -> dict:
+def judged(entries: list[dict], injected_at: float, duration_s: float) -> dict:
     sends = [e["scheduled_at"] for e in entries if e.get("scheduled_at")]
-    load_ended = (min(sends) if sends else injected_at) + settings.duration_s
+    load_ended = (min(sends) if sends else injected_at) + duration_s
     check = judge(entries, GRACE_MS)
     return {"check": check, "recovery": recovery_time(entries, injected_at, load_ended)}
 
