@@ -9,12 +9,13 @@ EXTRAS ?= dev,pmml,tensorflow
 LOCK   := requirements.lock
 UV     := $(VENV)/bin/uv
 
-.PHONY: up test test-unit generate bench lint lock browser clean help
+.PHONY: up test test-unit chaos generate bench lint lock browser clean help
 
 help:
 	@echo "make up        run the whole platform (embedded Apache Kafka, Redis, local Ray, demo models)"
 	@echo "make test      run the security lint, then every test (unit, integration, end to end)"
 	@echo "make test-unit run the unit tests only (no broker, no Ray)"
+	@echo "make chaos     run the fault matrix under load, a fresh platform per fault (docs/reliability.md)"
 	@echo "make lint      run the security lint (ruff's S rules, from flake8-bandit)"
 	@echo "make browser   install Debian's chromium and chromedriver for the console's browser test, when missing"
 	@echo "make generate  regenerate the protobuf code from proto/"
@@ -59,6 +60,13 @@ browser:
 test-unit: $(STAMP)
 	$(PY) -m pytest -q tests/unit
 
+# The fault matrix: each fault against a fresh `stack up` under open-loop load at half
+# the capacity measured there, judged from the load tool's ledger. About 17 minutes on
+# a 2-core machine; this bounds it. CHAOS_ARGS adds options (--faults redis,gateway).
+CHAOS_ARGS ?=
+chaos: $(STAMP)
+	timeout --kill-after=60 3000 $(PY) -m loadtest.chaos --out chaos-results/latest $(CHAOS_ARGS)
+
 generate: $(STAMP)
 	$(PY) -m grpc_tools.protoc -I proto --python_out=common/wire --pyi_out=common/wire proto/serving.proto
 
@@ -75,4 +83,4 @@ lock:
 	  --custom-compile-command "make lock" --quiet -o $(LOCK)
 
 clean:
-	rm -rf .run loadtest-results .pytest_cache
+	rm -rf .run loadtest-results chaos-results .pytest_cache

@@ -87,6 +87,11 @@ class RunnerReplica:
         (a join takes seconds; requests sent before it would go unscored)."""
         return self._assigned.wait(timeout_s)
 
+    def ping(self) -> bool:
+        """The supervisor's health check: answered at all means the process runs and its
+        Ray worker serves calls; True means the consume loop is still running too."""
+        return self._thread.is_alive()
+
     def metrics_text(self) -> bytes:
         """This replica's metrics in Prometheus's text format, for the supervisor's /metrics."""
         return self._metrics.text()

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import ray
 from ray._private import ray_constants
+from ray._private import state as ray_state
 from ray.exceptions import GetTimeoutError, RayActorError, RayTaskError
 from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
@@ -122,6 +123,41 @@ def poll_ready(handle: ReplicaHandle) -> tuple[bool, str]:
     except (RayActorError, RayTaskError) as exc:
         cause = getattr(exc, "cause", None) or exc
         return True, str(getattr(cause, "message", None) or cause).strip().splitlines()[-1][:500]
+
+
+# Health checks (model_runners/health.py) -------------------------------------------
+def ping(handle: ReplicaHandle) -> object:
+    """Ask a replica whether it still consumes; the answer is a ref to poll."""
+    return handle.actor.ping.remote()
+
+
+def ping_answer(ref) -> str | None:
+    """None while a ping is unanswered; then "ok", "loop stopped" (the process serves
+    calls, but its consume loop is gone) or "failed" (it died meanwhile)."""
+    ready, _ = ray.wait([ref], timeout=0)
+    if not ready:
+        return None
+    try:
+        return "ok" if ray.get(ref) else "loop stopped"
+    except (RayActorError, RayTaskError):
+        return "failed"
+
+
+def actor_state(handle: ReplicaHandle) -> tuple[str, int, int]:
+    """(state, restarts so far, pid) from Ray's actor table: ALIVE, RESTARTING, DEAD, ...
+    Read from the GCS directly (the public state API needs the dashboard, which the local
+    Ray runs without); ("UNKNOWN", -1, 0) if Ray can't say."""
+    try:
+        info = ray_state.actors(actor_id=handle.actor._actor_id.hex())
+    except Exception as exc:  # a private API: never let it take the supervisor down
+        log.warning("no actor state for replica %d: %s", handle.index, exc)
+        return "UNKNOWN", -1, 0
+    return info.get("State", "UNKNOWN"), info.get("NumRestarts", -1), info.get("Pid", 0)
+
+
+def kill_to_restart(handle: ReplicaHandle) -> None:
+    """Kill a stuck replica's process; Ray starts it again (max_restarts=-1)."""
+    ray.kill(handle.actor, no_restart=False)
 
 
 def ask_metrics(handle: ReplicaHandle) -> object:

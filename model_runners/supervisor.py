@@ -20,6 +20,7 @@ from common.metrics import process_registry
 from common.settings import InfraSettings
 from common.stream import DEAD_LETTERS
 from model_runners import ray_host
+from model_runners.health import HealthEvent, ReplicaHealth
 from model_runners.metrics import REPLICA_LABELS, ReplicaFamilies
 from model_runners.replica_scrapes import ReplicaScrapes
 from model_runners.settings import RunnerSettings
@@ -56,6 +57,7 @@ class Supervisor:
         self._retirements: list[tuple[float, ModelDescriptor]] = []  # (when, older version)
         self._replays = ReplayWorker(infra, self._producer)  # runs here because this process holds Ray
         self._scrapes = ReplicaScrapes()
+        self._health = ReplicaHealth(settings.health_interval_s, settings.health_timeout_s)
         # Served by common.entrypoint: this process's figures and every replica's.
         self.metrics_registry = process_registry(ReplicaFamilies([DEAD_LETTERS], self._scrapes.latest))
 
@@ -71,6 +73,7 @@ class Supervisor:
                 self._take_publications()
                 self._watch_loading()
                 self._retire_due()
+                self._check_health()
                 self._scrapes.refresh(self._running_replicas())
         finally:
             self._shutdown()
@@ -181,6 +184,30 @@ class Supervisor:
         for d in due:
             log.info("retiring %s: a newer version is ready", d.key)
             self._producer.produce(topics.MODELS, codec.encode_descriptor(replace(d, role=Role.RETIRED)), key=d.key)
+
+    def _check_health(self) -> None:
+        """Between loads, a replica that died, hangs or was given up on is noticed here
+        (model_runners/health.py), replaced if Ray will not restart it, and reported:
+        the version stays ready, with the replicas that serve now and the reason."""
+        serving = {(key, h.index): h for key, d in self._deployments.items() if d.status is ModelState.READY
+                   for h in d.replicas}
+        for event in self._health.check(serving, time.monotonic()):
+            deployment = self._deployments[event.key]
+            if event.kind == "dead":
+                self._replace_replica(deployment, event.index)
+            self._report_health(deployment, event)
+
+    def _replace_replica(self, deployment: Deployment, index: int) -> None:
+        d, env = deployment.descriptor, self._infra.model_dump()
+        deployment.replicas = [ray_host.start_replica(d, deployment.raw, env, index) if h.index == index else h
+                               for h in deployment.replicas]
+
+    def _report_health(self, deployment: Deployment, event: HealthEvent) -> None:
+        serving = len(deployment.replicas) - self._health.troubled(event.key)
+        reason = "" if event.kind == "back" and serving == len(deployment.replicas) else (
+            f"replica {event.index} {event.kind}: {event.detail}")
+        deployment.reason = reason
+        self._report(deployment.descriptor, ModelState.READY, reason, replicas=serving)
 
     def _running_replicas(self) -> dict:
         """(version key, replica number) -> (its metric labels, its handle)."""

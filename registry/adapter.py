@@ -29,6 +29,8 @@ from registry.replays import ReplayViews
 
 log = logging.getLogger(__name__)
 STATE_CATCH_UP_S = 60
+GENERATION_CHECK_S = 5.0
+REBUILD_EXIT = 3
 
 # The registry follows the replays topic too: it keeps each replay job's newest record.
 REGISTRY_STATE = {**STATE_DECODERS, topics.REPLAYS: decode_job}
@@ -81,12 +83,25 @@ class RegistryService:
         audit_thread = threading.Thread(target=self._audit_loop.run, name="audit", daemon=True)
         audit_thread.start()
         self._lag.start()
-        self._stop.wait()
+        lost = self._watch_generation()
         self._lag.stop()
         self._audit_loop.stop()
         audit_thread.join(10)
         self._follower.stop()
         self._producer.close()
+        if lost:  # `stack up` (or any supervisor) starts it again, and a start rebuilds from the topics
+            raise SystemExit(REBUILD_EXIT)
+
+    def _watch_generation(self) -> bool:
+        """Wait for stop(); True, at once, if Redis has lost the registry's read model
+        (docs/decisions/017-redis-restart.md). Readers would find no models, so the
+        gateway would refuse every data type: better to exit and be rebuilt."""
+        while not self._stop.wait(GENERATION_CHECK_S):
+            if self.store.lost():
+                log.error("redis has lost the registry's state (generation %s); exiting to rebuild it "
+                          "from the topics", self.store.generation)
+                return True
+        return False
 
     def stop(self) -> None:
         self._stop.set()

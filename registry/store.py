@@ -39,6 +39,16 @@ class RegistryStore:
             pipe.expire(key, OLD_GENERATION_TTL_S)
         pipe.execute()
 
+    def lost(self) -> bool:
+        """Whether Redis lost the read model: it came back from a restart without its
+        data (no persistence, or a lost append-only file), so no generation is current.
+        (Another generation being current is a newer registry's, not a loss.) False
+        while Redis is away: that is waiting, not loss."""
+        try:
+            return not self._redis.exists(keys.CURRENT)
+        except (redis.ConnectionError, redis.TimeoutError):
+            return False
+
     def apply_descriptor(self, d: ModelDescriptor, raw: bytes = b"") -> None:
         if raw:  # kept so that a role change can republish the very same model
             self._redis.set(keys.descriptor(self.generation, d.key), raw)

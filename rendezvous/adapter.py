@@ -1,13 +1,17 @@
 """The rendezvous's Kafka adapter: decode, call the core, publish its answers.
 
 Offsets are committed only up to the oldest message still needed (offsets.py), and
-every answer is claimed in Redis before it is published (claims.py)."""
+every answer is claimed in Redis before it is published (claims.py). While Redis is
+away (a restart: docs/decisions/017-redis-restart.md) the loop waits for it, so an
+answer is neither published unclaimed nor dropped."""
 from __future__ import annotations
 
 import functools
 import itertools
 import logging
 import queue
+import threading
+import time
 from collections import deque
 from typing import Callable
 
@@ -28,6 +32,8 @@ from rendezvous.offsets import OffsetTracker
 from rendezvous.settings import RendezvousSettings
 
 log = logging.getLogger(__name__)
+# What Redis raises while it is down or restarting (loading its append-only file).
+REDIS_AWAY = (redis.ConnectionError, redis.TimeoutError)
 DECODERS = {topics.REQUESTS_PREFIX: codec.decode_request, topics.SCORES: codec.decode_score}
 
 
@@ -41,6 +47,8 @@ class RendezvousService:
         self.metrics = RendezvousMetrics(self._core)
         self.metrics_registry = self.metrics.registry  # served by common.entrypoint
         self._claims = Claims(redis_client, settings.claim_ttl_s)
+        self._stopping = threading.Event()
+        self._redis_away_since: float | None = None
         self._producer = KafkaProducer(infra)
         self._offsets = OffsetTracker()
         self._score_sources: dict[str, list[Consumed]] = {}
@@ -73,6 +81,7 @@ class RendezvousService:
             self._producer.close()
 
     def stop(self) -> None:
+        self._stopping.set()
         self._loop.stop()
 
     def consuming(self) -> set[str]:
@@ -144,7 +153,7 @@ class RendezvousService:
         payloads = [(rid, codec.encode_answer(o.decision.answer)) for rid, o in by_id.items()]
         replies: dict[str, list[tuple[str, bytes, Callable]]] = {}  # reply topic -> its answers
         decisions, claimed = [], []
-        for rid, payload in self._claims.claim(payloads, confirm=self._take_delivered()):
+        for rid, payload in self._claim(payloads, self._take_delivered()):
             decision = by_id[rid].decision
             claimed.append(decision)
             reply_to = decision.request.reply_to
@@ -179,8 +188,43 @@ class RendezvousService:
         if record is not None:
             self._offsets.release((record.topic, record.partition), record.offset)
 
+    def _claim(self, payloads: list[tuple[str, bytes]], confirm: list[str]) -> list[tuple[str, bytes]]:
+        """Claim, waiting for Redis however long it is away. The core has already closed
+        these mailboxes, so the answers can be neither dropped (they would be lost) nor
+        published unclaimed (a second instance replaying the request could answer too).
+        A claim that reached Redis before it went away is found again by SET NX, and its
+        stored answer is the one published (claims.py), so a retry never answers twice.
+        On SIGTERM the wait ends with the error: the answers' offsets were never
+        released, so whoever owns the partitions next replays and answers them."""
+        backoff = 0.05
+        while True:
+            try:
+                claimed = self._claims.claim(payloads, confirm=confirm)
+                self._redis_back()
+                return claimed
+            except REDIS_AWAY as exc:
+                self._redis_away(exc)
+                if self._stopping.wait(backoff):
+                    raise
+                backoff = min(backoff * 2, 1.0)
+
     def _confirm_delivered(self) -> None:
-        self._claims.confirm(self._take_delivered())
+        delivered = self._take_delivered()
+        try:
+            self._claims.confirm(delivered)
+        except REDIS_AWAY as exc:  # kept for the next round: a published mark is only ever late
+            self._delivered.extendleft(reversed(delivered))
+            self._redis_away(exc)
+
+    def _redis_away(self, exc: Exception) -> None:
+        if self._redis_away_since is None:
+            self._redis_away_since = time.monotonic()
+            log.warning("redis does not answer (%s): answers wait for their claims", exc)
+
+    def _redis_back(self) -> None:
+        if self._redis_away_since is not None:
+            log.warning("redis answers again after %.1f s", time.monotonic() - self._redis_away_since)
+            self._redis_away_since = None
 
     def _take_delivered(self) -> list[str]:
         return [self._delivered.popleft() for _ in range(len(self._delivered))]

