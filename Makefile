@@ -61,11 +61,14 @@ test-unit: $(STAMP)
 	$(PY) -m pytest -q tests/unit
 
 # The fault matrix: each fault against a fresh `stack up` under open-loop load at half
-# the capacity measured there, judged from the load tool's ledger. About 17 minutes on
-# a 2-core machine; this bounds it. CHAOS_ARGS adds options (--faults redis,gateway).
+# the capacity measured there, judged from the load tool's ledger; then the cluster
+# tests that `make test` leaves out (pytest -m chaos: three JVMs, two Ray nodes). About
+# 25 minutes on a 2-core machine; the timeouts bound it. CHAOS_ARGS adds options to the
+# matrix (--faults redis,gateway).
 CHAOS_ARGS ?=
 chaos: $(STAMP)
 	timeout --kill-after=60 3000 $(PY) -m loadtest.chaos --out chaos-results/latest $(CHAOS_ARGS)
+	timeout --kill-after=30 900 $(PY) -m pytest -q -m chaos
 
 generate: $(STAMP)
 	$(PY) -m grpc_tools.protoc -I proto --python_out=common/wire --pyi_out=common/wire proto/serving.proto

@@ -1,14 +1,14 @@
 """The faults of one machine's platform, each by PID of a process `stack up` started.
-The cluster faults (a Ray worker node, a broker of three) live in cluster_faults.py,
-when it exists, and join the matrix through ALL_FAULTS."""
+The cluster faults (a Ray worker node, a broker of three) live in cluster_faults.py
+and join the matrix through all_faults()."""
 from __future__ import annotations
 
-import importlib.util
 import os
 import signal
 import time
 
 from loadtest.chaos import procs
+from loadtest.chaos.cluster_faults import CLUSTER_FAULTS
 from loadtest.chaos.fault import Fault, Platform
 from loadtest.chaos.survival import audit_and_claims_survived
 
@@ -97,16 +97,8 @@ FAULTS = [
 ]
 
 
-def cluster_faults() -> list[Fault]:
-    """CLUSTER_FAULTS of loadtest/chaos/cluster_faults.py, when that module exists."""
-    if importlib.util.find_spec("loadtest.chaos.cluster_faults") is None:
-        return []
-    from loadtest.chaos import cluster_faults
-    return list(cluster_faults.CLUSTER_FAULTS)
-
-
 def all_faults() -> list[Fault]:
-    return [*FAULTS, *cluster_faults()]
+    return [*FAULTS, *CLUSTER_FAULTS]
 
 
 def slug(fault: Fault) -> str:
