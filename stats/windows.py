@@ -27,7 +27,7 @@ def empty() -> dict:
 def copy(aggregate: dict | None) -> dict:
     """A working copy to fold a batch into: table values are never changed in place,
     because only an assignment reaches the changelog."""
-    if aggregate is None:
+    if not aggregate:  # a window not seen yet: the table's default, {}
         return empty()
     return {"counts": dict(aggregate["counts"]), "latency": dict(aggregate["latency"]),
             "through": dict(aggregate["through"])}

@@ -74,7 +74,7 @@ def test_copy_leaves_the_table_value_alone():
     value = windows.empty()
     working = windows.copy(value)
     windows.fold_into(working, by_key(from_decision(decision()))["model/iris/1"], "decisions/0", 0)
-    assert value == windows.empty() and windows.copy(None) == windows.empty()
+    assert value == windows.empty() and windows.copy({}) == windows.copy(None) == windows.empty()
 
 
 def test_views_show_counts_agreement_and_percentiles():
