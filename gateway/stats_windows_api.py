@@ -9,7 +9,8 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
-from common.errors import PlatformError
+from common.descriptor_input import NAME
+from common.topics import valid_data_type
 from gateway.admin import AUTH_RESPONSES
 from gateway.audit_api import require_auditor
 from gateway.schemas import error_responses
@@ -62,8 +63,8 @@ class ModelSeries(BaseModel):
 async def data_type_windows(data_type: str, request: Request, width: Width = "10s",
                             limit: int = Query(60, ge=1, le=1000)) -> dict:
     """The data type's answers per tumbling window: a series over time."""
-    if len(data_type) > 63:
-        raise PlatformError("data type name too long", status_code=422)
+    if not valid_data_type(data_type):  # no such data type can exist, so it has no windows
+        return {"data_type": data_type, "width": width, "windows": []}
     return await request.app.state.stats_windows.data_type(data_type, width, limit)
 
 
@@ -71,6 +72,6 @@ async def data_type_windows(data_type: str, request: Request, width: Width = "10
 async def model_windows(name: str, request: Request, width: Width = "10s",
                         limit: int = Query(60, ge=1, le=1000)) -> dict:
     """Each version's scores per tumbling window: a series over time (empty when none are kept)."""
-    if len(name) > 256:
-        raise PlatformError("model name too long", status_code=422)
+    if not NAME.fullmatch(name):  # no model can have this name, so it has no windows
+        return {"name": name, "width": width, "versions": {}}
     return await request.app.state.stats_windows.model(name, width, limit)
