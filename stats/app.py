@@ -37,6 +37,15 @@ class KeyPlacedTable(faust.Table):
         plain = key[0] if isinstance(key, tuple) else key
         return zlib.crc32(str(plain).encode()) % self.partitions
 
+    async def on_recovery_completed(self, active_tps, standby_tps) -> None:
+        """faust gives a window an expiry only when it writes it, not when it recovers it
+        from the changelog: without this, the windows recovered at each restart would stay
+        in memory for good."""
+        await super().on_recovery_completed(active_tps, standby_tps)
+        if self.window is not None and self.window.expires:
+            for key in list(self.data.keys()):
+                self._maybe_set_key_ttl(key, self.partition_for_key(key))
+
 
 class StatsApp:
     def __init__(self, infra: InfraSettings, settings: StatsSettings):

@@ -64,8 +64,8 @@ def _keys(stats: StatsApp, width: str):
 
 def _series(stats: StatsApp, width: str, key: str, limit: int) -> list[tuple[float, dict]]:
     """The key's windows that have not expired, newest `limit` of them, oldest first.
-    Expired windows are left out here as well: faust drops the ones it wrote itself, but
-    not the ones it recovered from a changelog (it sets no expiry on those)."""
+    Expired ones are left out here too: faust drops them only every
+    STATS_CLEANUP_INTERVAL_S."""
     oldest = time.time() - stats.settings.keep_s
     found = sorted((window[0], value) for (k, window), value in stats.tables[width].table.data.items()
                    if k == key and window[0] + windows.WIDTHS[width] > oldest and value)
