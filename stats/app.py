@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import zlib
 from typing import Iterable
 
 import faust
@@ -25,50 +24,9 @@ from common.settings import InfraSettings
 from stats import windows
 from stats.facts import Contribution, from_decision, from_late_score
 from stats.settings import StatsSettings
+from stats.table import KeyPlacedTable
 
 log = logging.getLogger(__name__)
-
-
-class KeyPlacedTable(faust.Table):
-    """A table whose changelog partition is a hash of the key (of a windowed key, the key
-    without its window): faust's own `use_partitioner=True` asks aiokafka's partitioner,
-    which fails on a changelog topic the producer has no metadata for yet.
-
-    It also remembers its changelog writes until `written()` confirms them. faust
-    flushes its producer before it commits the source offsets, but its flush gives up
-    after 0.1 s without a send; on a busy machine it then commits offsets whose window
-    writes were still queued, and a kill -9 loses them (seen once in five runs of
-    tests/integration/test_stats_app.py). The agent awaits `written()` before its
-    records are acknowledged, so an offset is committed only once its windows are on
-    the broker."""
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        self._unconfirmed: list[asyncio.Future] = []
-
-    def send_changelog(self, *args, **kwargs):
-        sent = super().send_changelog(*args, **kwargs)
-        self._unconfirmed.append(sent)
-        return sent
-
-    async def written(self) -> None:
-        """Wait until the broker has every changelog write made so far."""
-        pending, self._unconfirmed = self._unconfirmed, []
-        if pending:
-            await asyncio.gather(*pending)
-
-    def partition_for_key(self, key) -> int:
-        plain = key[0] if isinstance(key, tuple) else key
-        return zlib.crc32(str(plain).encode()) % self.partitions
-
-    async def on_recovery_completed(self, active_tps, standby_tps) -> None:
-        """faust gives a window an expiry only when it writes it, not when it recovers it
-        from the changelog: without this, the windows recovered at each restart would stay
-        in memory for good."""
-        await super().on_recovery_completed(active_tps, standby_tps)
-        if self.window is not None and self.window.expires:
-            for key in list(self.data.keys()):
-                self._maybe_set_key_ttl(key, self.partition_for_key(key))
 
 
 class StatsApp:
@@ -106,10 +64,11 @@ class StatsApp:
         changed: set[tuple[str, str, float]] = set()  # a replayed record changes nothing, and is not rewritten
         oldest = time.time() - self.settings.keep_s  # an expired window is never brought back
         for topic, partition, offset, timestamp, value in records:
-            for contribution in self._contributions(topic, partition, offset, timestamp, value):
-                if contribution.at_s < oldest:
-                    self.skipped += 1
-                    continue
+            found = self._contributions(topic, partition, offset, timestamp, value)
+            if found and found[0].at_s < oldest:  # one record's contributions share its time
+                self.skipped += 1
+                continue
+            for contribution in found:
                 for name, width in windows.WIDTHS.items():
                     start = windows.window_start(contribution.at_s, width)
                     slot = (name, contribution.key, start)
