@@ -17,7 +17,8 @@ from gateway.schemas import error_responses
 
 router = APIRouter(tags=["stats"], dependencies=[Depends(require_auditor)], responses=AUTH_RESPONSES)
 Width = Literal["10s", "60s"]
-UNAVAILABLE = error_responses(status_503="The stats app is down or still recovering its windows; retry.")
+UNAVAILABLE = error_responses(status_503="The stats app is down or still recovering its windows; retry.",
+                              status_502="The stats app failed while answering.")
 
 
 class Percentiles(BaseModel):
