@@ -5,6 +5,7 @@ from __future__ import annotations
 import faust
 
 from common import logs, metrics
+from common.kafka import ensure_topics
 from common.settings import InfraSettings
 from stats import views
 from stats.app import StatsApp
@@ -17,6 +18,8 @@ def main() -> None:
     logs.configure(infra.log_level, "stats")
     stats = StatsApp(infra, settings)
     views.install(stats)
+    changelogs = stats.changelog_topics()
+    ensure_topics(infra, [settings.decisions_topic, settings.late_scores_topic, *changelogs], configs=changelogs)
     metrics.serve(stats_registry(stats), infra.metrics_host, infra.metrics_port)
     # faust's worker would configure logging again; the handlers set above stay.
     faust.Worker(stats.app, loglevel=infra.log_level, quiet=True).execute_from_commandline()

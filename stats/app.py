@@ -39,8 +39,12 @@ class StatsApp:
             web_enabled=True, web_bind=settings.web_host, web_host=settings.web_host, web_port=settings.web_port,
             broker_commit_interval=1.0, producer_acks=-1, Table=KeyPlacedTable,
             # Static membership (KIP-345): a worker restarted after kill -9 takes its old place
-            # in the group at once, instead of waiting out the dead member's session.
-            consumer_group_instance_id=f"{settings.app_id}-worker", broker_session_timeout=10.0)
+            # in the group at once, instead of waiting out the dead member's session. The
+            # broker then hands it its previous assignment without a rebalance, so the id
+            # names the tables and partitions: a worker with other tables is a new member,
+            # and gets an assignment that includes their changelogs.
+            consumer_group_instance_id=f"{settings.app_id}-p{infra.partitions}-{'-'.join(windows.WIDTHS)}",
+            broker_session_timeout=10.0)
         self.tables = {name: self.app.Table(
             f"windows-{name}", default=dict, partitions=infra.partitions,
             help="JSON aggregates (stats/windows.py), keyed by data type or model version, "
@@ -50,6 +54,18 @@ class StatsApp:
         source = self.app.topic(settings.decisions_topic, settings.late_scores_topic,
                                 key_serializer="raw", value_serializer="raw")
         self.app.agent(source, name="fold")(self._fold_stream)
+
+    def changelog_topics(self) -> dict[str, dict[str, str]]:
+        """Each table's changelog topic and the config faust would declare it with. They
+        are created before the worker joins its group (stats/__main__.py): one that
+        faust creates while the group's first assignment is made is left out of it, and
+        static membership would keep it out after every restart."""
+        found = {}
+        for wrapper in self.tables.values():
+            topic = wrapper.table.changelog_topic
+            found[topic.get_topic_name()] = {"cleanup.policy": "compact,delete",
+                                             "retention.ms": str(int(topic.retention * 1000))}
+        return found
 
     async def _fold_stream(self, stream) -> None:
         async for events in stream.take_events(self.settings.batch_size, within=self.settings.batch_wait_s):
