@@ -28,8 +28,9 @@ COPY rendezvous ./rendezvous
 COPY registry ./registry
 COPY stack ./stack
 COPY loadtest ./loadtest
+COPY stats ./stats
 RUN pip install -c requirements.lock ".[pmml,tensorflow]" \
- && python -c "import gateway.adapter, rendezvous.adapter, registry.adapter, model_runners.supervisor, stack.bootstrap"
+ && python -c "import gateway.adapter, rendezvous.adapter, registry.adapter, model_runners.supervisor, stack.bootstrap, stats.app"
 
 # ---- runtime: the virtual environment only, run as a non-root user -----------------
 FROM python:3.11-slim

@@ -8,7 +8,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
 from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, Consumer, KafkaError, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
@@ -150,15 +150,18 @@ def _log_failure(err, msg) -> None:
         log.error("message to %s not delivered: %s", msg.topic(), err)
 
 
-def ensure_topics(infra: InfraSettings, names: Iterable[str], timeout: float = 15.0) -> None:
-    """Create the topics that don't exist yet. Compacted ones keep the newest record per key."""
+def ensure_topics(infra: InfraSettings, names: Iterable[str], timeout: float = 15.0,
+                  configs: Mapping[str, dict[str, str]] | None = None) -> None:
+    """Create the topics that don't exist yet. Compacted ones keep the newest record per key;
+    `configs` gives others a config of their own (the stats app's changelogs)."""
     admin = AdminClient(base_config(infra))
     existing = set(admin.list_topics(timeout=timeout).topics)
     wanted = [n for n in dict.fromkeys(names) if n not in existing]
     if not wanted:
         return
     new = [NewTopic(n, num_partitions=topics.partition_count(n, infra.partitions),
-                    replication_factor=infra.kafka_replication_factor, config=topic_config(infra, n))
+                    replication_factor=infra.kafka_replication_factor,
+                    config={**topic_config(infra, n), **(configs or {}).get(n, {})})
            for n in wanted]
     for name, future in admin.create_topics(new, operation_timeout=timeout).items():
         try:

@@ -19,7 +19,7 @@ from common.kafka import KafkaProducer, ensure_topics
 from common.replies import ReplyListener
 from common.stream import DeadLetters
 from common.settings import InfraSettings
-from gateway import admin, audit_api, oip_api, policy_api, replay_api
+from gateway import admin, audit_api, oip_api, policy_api, replay_api, stats_windows_api
 from gateway.metrics import GatewayMetrics, RequestMetrics, router as metrics_router
 from gateway.answers import answer_body
 from gateway.errors import install_error_handlers, json_response
@@ -30,6 +30,7 @@ from gateway.core import PredictService
 from gateway.web_console import mount_console
 from gateway.settings import GatewaySettings, check_model_fits_a_message
 from registry.client import AuditClient, RegistryClient, ReplayClient
+from stats.client import StatsWindowsClient
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,7 @@ def create_app(infra: InfraSettings, settings: GatewaySettings) -> FastAPI:
         redis_client = redis.Redis.from_url(infra.redis_url)  # read in threads, off the event loop
         app.state.registry, app.state.audit = RegistryClient(redis_client), AuditClient(redis_client)
         app.state.replays = replay_api.ReplayDesk(ReplayClient(redis_client))
+        app.state.stats_windows = StatsWindowsClient(settings.stats_url)
         app.state.producer, app.state.infra, app.state.settings = producer, infra, settings
         service = PredictService(settings, producer, reply_topic)
         listener = ReplyListener(infra, reply_topic, service.deliver,
@@ -61,6 +63,7 @@ def create_app(infra: InfraSettings, settings: GatewaySettings) -> FastAPI:
         refresher.cancel()
         listener.stop()
         await asyncio.to_thread(producer.close)
+        await app.state.stats_windows.close()
         redis_client.close()
 
     # responses=INVALID: every route's 422 is the ErrorBody the handler writes, not FastAPI's own shape.
@@ -75,6 +78,7 @@ def create_app(infra: InfraSettings, settings: GatewaySettings) -> FastAPI:
     app.include_router(admin.router)
     app.include_router(policy_api.router)
     app.include_router(audit_api.router)
+    app.include_router(stats_windows_api.router)
     app.include_router(replay_api.router)
     app.include_router(metrics_router)
     app.include_router(oip_api.router)  # the Open Inference Protocol v2, beside /v1

@@ -44,6 +44,8 @@ class GatewaySettings(BaseSettings):
                                  description="Largest model file published inline; larger ones go by location. "
                                              "With its descriptor it must fit in KAFKA_MAX_MESSAGE_BYTES.")
     registry_refresh_s: float = Field(1.0, gt=0, description="How often the data types are re-read from Redis.")
+    stats_url: str = Field("http://127.0.0.1:6066", description="Where the stats app (`python -m stats`) serves "
+                           "its windows; the /stats/windows reads are relayed there.")
 
 
 # What a descriptor adds to an inline model in its message: names, schemas (up to 4,096

@@ -2,7 +2,8 @@
 
 In this order: a broker (unless KAFKA_BOOTSTRAP is set) and a Redis (unless REDIS_URL
 is set); the topics, and the demo models (trained here) and policy published; then the
-registry, rendezvous, runner supervisor and gateway, each printed with where its
+registry, rendezvous, runner supervisor, stats app (the windowed serving stats, served
+on STATS_WEB_PORT, 6066 or a free port) and gateway, each printed with where its
 /metrics is. The supervisor starts a local Ray unless RAY_ADDRESS is set. The broker
 is Apache Kafka, its data kept under .run/kafka between runs (`make clean` starts it
 over).
@@ -26,7 +27,8 @@ from common.settings import InfraSettings
 from stack.broker_install import kafka_version
 from stack.processes import ProcessGroup
 
-SERVICES = ("registry", "rendezvous", "model_runners", "gateway")
+SERVICES = ("registry", "rendezvous", "model_runners", "stats", "gateway")
+DEFAULT_STATS_WEB_PORT = 6066  # stats.settings.StatsSettings.web_port
 DEFAULT_METRICS_PORT = 9400  # common.settings.InfraSettings.metrics_port
 # The bearer tokens, and their names in the messages that print a generated one.
 TOKENS = {"ADMIN_TOKEN": "admin token", "AUDIT_TOKEN": "audit token (read-only)"}
@@ -58,6 +60,7 @@ def run(demo: bool = True, run_dir: str = ".run", gateways: int = 1, rendezvous:
         start_ray(env, group, ray_workers, logs, ray_worker_nodes)
         from stack.bootstrap import bootstrap
         bootstrap(env, demo=demo, replicas=1 + ray_worker_nodes)
+        stats_url = place_stats_app(env, run_dir)
         ports = metrics_ports(int(env.get("METRICS_PORT", DEFAULT_METRICS_PORT)))
         metrics = {}
         for name, service, service_env_ in instances(env, gateways, rendezvous):
@@ -68,6 +71,8 @@ def run(demo: bool = True, run_dir: str = ".run", gateways: int = 1, rendezvous:
         wait_ready(url, group, stopping)
         for name, metrics_url in metrics.items():
             say(f"metrics: {name:<14} {metrics_url}")
+        say(f"stats windows: {stats_url}/windows/data-types/<data type>?width=10s (the gateway relays them at "
+            f"/v1/data-types/<data type>/stats/windows)")
         say(f"READY: gateway on {url} (docs at {url}/docs). Ctrl-C stops everything.")
         while stopping["signal"] is None:
             dead = group.first_dead()
@@ -149,6 +154,18 @@ def start_ray(env: dict, group: ProcessGroup, ray_workers: ProcessGroup, logs: P
         say(f"ray: starting a head and {worker_nodes} worker node(s)")
         num_cpus = InfraSettings(ray_num_cpus=int(env.get("RAY_NUM_CPUS") or 0)).local_ray_cpus()  # per node
         env.update(ray_nodes.start_cluster(logs.parent, logs, group, ray_workers, worker_nodes, num_cpus, say))
+
+
+def place_stats_app(env: dict, run_dir: str) -> str:
+    """Where the stats app keeps its data and serves its windows, and the gateway's way
+    there: STATS_WEB_PORT (6066, or a free port when that is taken) unless set."""
+    if not env.get("STATS_WEB_PORT"):
+        free = embedded.port_free(DEFAULT_STATS_WEB_PORT)
+        env["STATS_WEB_PORT"] = str(DEFAULT_STATS_WEB_PORT if free else embedded.free_port())
+    env.setdefault("STATS_DATA_DIR", str(Path(run_dir, "stats")))
+    url = f"http://{env.get('STATS_WEB_HOST', '127.0.0.1')}:{env['STATS_WEB_PORT']}"
+    env.setdefault("GATEWAY_STATS_URL", url)
+    return env["GATEWAY_STATS_URL"]
 
 
 def instances(env: dict, gateways: int = 1, rendezvous: int = 1) -> list[tuple[str, str, dict]]:

@@ -49,7 +49,7 @@ def eventually(platform, check, timeout: float = 60.0) -> None:
 @pytest.fixture(scope="module")
 def traffic(platform):
     """Scrapes before and after SENT good predictions and one for an unknown data type."""
-    assert set(platform.metrics_urls) == {"registry", "rendezvous", "model_runners", "gateway"}
+    assert set(platform.metrics_urls) == {"registry", "rendezvous", "model_runners", "stats", "gateway"}
     before = scrape_all(platform)
     statuses = [httpx.post(f"{platform.url}/v1/predict/iris", json={"features": SETOSA}, timeout=10).status_code
                 for _ in range(SENT)]
@@ -113,6 +113,18 @@ def test_the_runner_supervisor_serves_each_replicas_scores_and_batches(platform,
         assert total(a, "rvs_runner_batch_size", "rvs_runner_batch_size_sum", data_type="iris") >= batches
         assert total(a, "rvs_runner_batch_seconds", "rvs_runner_batch_seconds_count", data_type="iris") >= 1
         assert total(a, "rvs_runner_replica_process_resident_memory_bytes") > 0
+    eventually(platform, check)
+
+
+def test_the_stats_app_counts_the_records_it_folds(platform, traffic):
+    before, statuses = traffic
+
+    def check(after):
+        folded = total(after["stats"], "rvs_stats_records", outcome="folded") - \
+            total(before["stats"], "rvs_stats_records", outcome="folded")
+        assert folded >= statuses.count(200)
+        assert total(after["stats"], "process_cpu_seconds", "process_cpu_seconds_total") > 0
+
     eventually(platform, check)
 
 

@@ -11,7 +11,9 @@ ROOT = Path(__file__).resolve().parents[2]
 # forbidden; tests/ may import anything.
 MAY_IMPORT = {
     "common": set(),
-    "gateway": {"common", "registry.client", "replay.spec"},  # replay.spec: a replay job's wire shape
+    "gateway": {"common", "registry.client", "replay.spec",  # replay.spec: a replay job's wire shape
+                "stats.client"},  # the windowed stats, read from the stats app
+    "stats": {"common"},
     # Replays run inside the runner supervisor, on the runners' scoring code and Ray host.
     "model_runners": {"common", "replay"},
     "replay": {"common", "model_runners"},
@@ -75,3 +77,11 @@ def _all_imports(path: Path) -> set[str]:
 
 def test_no_importable_package_named_proto():
     assert not (ROOT / "proto" / "__init__.py").exists()
+
+
+def test_only_the_stats_app_imports_faust_and_aiokafka():
+    """faust's aiokafka is the one Kafka client besides common/kafka.py's confluent-kafka,
+    and only the stats app may use it (docs/decisions/016-faust-serving-stats.md)."""
+    users = {p.parent.name for pkg in MAY_IMPORT if (ROOT / pkg).is_dir() for p in (ROOT / pkg).rglob("*.py")
+             if any(n.split(".")[0] in ("faust", "aiokafka") for n in _all_imports(p))}
+    assert users == {"stats"}

@@ -10,6 +10,7 @@ from model_runners.artifacts import ArtifactSettings
 from model_runners.settings import RunnerSettings
 from registry.settings import RegistrySettings
 from rendezvous.settings import RendezvousSettings
+from stats.settings import StatsSettings
 
 pytestmark = pytest.mark.timeout(10)
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
@@ -17,7 +18,8 @@ README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
 
 @pytest.mark.parametrize("cls, prefix", [(InfraSettings, ""), (GatewaySettings, "GATEWAY_"),
                                          (RendezvousSettings, "RENDEZVOUS_"), (RegistrySettings, "REGISTRY_"),
-                                         (ArtifactSettings, ""), (RunnerSettings, "RUNNER_")])
+                                         (ArtifactSettings, ""), (RunnerSettings, "RUNNER_"),
+                                         (StatsSettings, "STATS_")])
 def test_every_setting_is_documented(cls, prefix):
     for name, field in cls.model_fields.items():
         env = env_name(name, field, prefix)
