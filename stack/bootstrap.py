@@ -1,11 +1,10 @@
 """Create the platform's topics and publish the demo models and policy."""
 from __future__ import annotations
 
-from common.topics import CORE_TOPICS
 from common.kafka import KafkaProducer, ensure_topics
-from common.settings import InfraSettings
 from common.publishing import publish_model, publish_policy
-
+from common.settings import InfraSettings
+from common.topics import CORE_TOPICS
 
 
 def bootstrap(env: dict, demo: bool = True, replicas: int = 1) -> None:

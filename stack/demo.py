@@ -14,8 +14,8 @@ CHAMPION, BACKSTOP = "iris-forest", "iris-logreg"
 
 
 def to_onnx(model, n_features: int) -> bytes:
-    from skl2onnx import to_onnx as convert
     import numpy as np
+    from skl2onnx import to_onnx as convert
 
     onx = convert(model, np.zeros((1, n_features), dtype=np.float32), target_opset=17,
                   options={id(model): {"zipmap": False}})

@@ -7,7 +7,6 @@ from typing import Annotated
 import typer
 
 
-
 def up(no_demo: Annotated[bool, typer.Option("--no-demo", help="Don't train and publish the iris demo models.")]
        = False,
        run_dir: Annotated[str, typer.Option(help="Where logs go.")] = ".run",

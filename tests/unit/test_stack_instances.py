@@ -1,7 +1,7 @@
 """`stack up --gateways N --rendezvous N`: which processes it starts, and with what."""
 import pytest
 
-from stack.up import instances
+from stack.services import instances
 
 pytestmark = pytest.mark.timeout(10)
 
@@ -31,7 +31,7 @@ def test_without_a_chosen_instance_id_each_gateway_generates_its_own():
 
 
 def test_kafka_services_get_consecutive_metrics_ports_and_the_gateway_serves_its_own():
-    from stack.up import metrics_ports, with_metrics_port
+    from stack.services import metrics_ports, with_metrics_port
 
     ports = iter([9400, 9401, 9405, 9406])
     started = [with_metrics_port(module, child, ports) for _, module, child in instances({"GATEWAY_PORT": "8100"})]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from stack import up
+from stack import infrastructure, services as up
 
 pytestmark = pytest.mark.timeout(10)
 
@@ -41,4 +41,4 @@ def test_only_the_gateway_gets_the_tokens(service):
     ("redis://cache.internal/0?password=s3cret&db=1", "redis://cache.internal/0?password=***&db=1"),
 ])
 def test_a_redis_password_is_never_printed(url, shown):
-    assert up.without_password(url) == shown
+    assert infrastructure.without_password(url) == shown
