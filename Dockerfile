@@ -26,11 +26,12 @@ COPY gateway ./gateway
 COPY model_runners ./model_runners
 COPY rendezvous ./rendezvous
 COPY registry ./registry
+COPY replay ./replay
 COPY stack ./stack
 COPY loadtest ./loadtest
 COPY stats ./stats
 RUN pip install -c requirements.lock ".[pmml,tensorflow]" \
- && python -c "import gateway.adapter, rendezvous.adapter, registry.adapter, model_runners.supervisor, stack.bootstrap, stats.app"
+ && python -c "import gateway.adapter, rendezvous.adapter, registry.adapter, model_runners.supervisor, stack.bootstrap, stats.app, replay.worker"
 
 # ---- runtime: the virtual environment only, run as a non-root user -----------------
 FROM python:3.11-slim
