@@ -19,7 +19,7 @@ from common.kafka import Consumed, KafkaProducer
 from common.metrics import process_registry
 from common.settings import InfraSettings
 from common.stream import DEAD_LETTERS
-from model_runners import ray_host
+from model_runners import ray_cluster, ray_host
 from model_runners.health import HealthEvent, ReplicaHealth
 from model_runners.metrics import REPLICA_LABELS, ReplicaFamilies
 from model_runners.replica_scrapes import ReplicaScrapes
@@ -62,7 +62,7 @@ class Supervisor:
         self.metrics_registry = process_registry(ReplicaFamilies([DEAD_LETTERS], self._scrapes.latest))
 
     def connect(self) -> None:
-        ray_host.connect(self._infra.ray_address, self._infra.local_ray_cpus())
+        ray_cluster.connect(self._infra.ray_address, self._infra.local_ray_cpus())
 
     def run(self) -> None:
         self.connect()  # a no-op when already connected
@@ -115,7 +115,7 @@ class Supervisor:
         if d.role is Role.CANDIDATE:
             self._switch_candidate(deployment)
             return
-        lacking = ray_host.what_the_cluster_lacks(d)
+        lacking = ray_cluster.what_the_cluster_lacks(d)
         if lacking:  # stays pending; Ray places it if the cluster grows
             deployment.status, deployment.reason = ModelState.PENDING, lacking
         self._report(d, deployment.status, deployment.reason)
@@ -232,4 +232,4 @@ class Supervisor:
         self._validators.shutdown(wait=False, cancel_futures=True)
         self._follower.stop()
         self._producer.close()
-        ray_host.shutdown()
+        ray_cluster.shutdown()

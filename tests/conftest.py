@@ -68,7 +68,7 @@ def ray_local():
     listening on loopback only."""
     import ray
 
-    from model_runners.ray_host import keep_local_ray_on_loopback
+    from model_runners.ray_cluster import keep_local_ray_on_loopback
 
     keep_local_ray_on_loopback()  # on loopback, with a token, like the platform's own
     # address="local": never join another Ray that happens to run on this machine.

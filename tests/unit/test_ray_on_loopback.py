@@ -9,7 +9,7 @@ import pytest
 from ray._private import ray_constants
 from ray._private import worker as ray_worker
 
-from model_runners.ray_host import keep_local_ray_on_loopback
+from model_runners.ray_cluster import keep_local_ray_on_loopback
 
 pytestmark = pytest.mark.timeout(30)
 TOUCHED = ("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "RAY_AUTH_MODE", "RAY_AUTH_TOKEN", "RAY_AUTH_TOKEN_PATH")
