@@ -101,4 +101,5 @@ def outcome_from_response(response: HttpResponse, sent_at: float, answered_at: f
         model_version=model.get("version"),
         reason=answer.get("reason"),
         error=error,
+        platform_ms=answer["latency_ms"] if isinstance(answer.get("latency_ms"), (int, float)) else None,
     )

@@ -6,11 +6,13 @@ A line records both sides of an exchange::
      "scheduled_at": 1700000000.123456, "sent_at": 1700000000.123501,
      "status": 200, "request_id": "…", "model_name": "iris-lr", "model_version": "3",
      "reason": "preferred", "answered_at": 1700000000.125012,
-     "latency_ms": 1.556, "service_ms": 1.511, "error": null}
+     "latency_ms": 1.556, "service_ms": 1.511, "platform_ms": 1.204, "error": null}
 
 Times are wall-clock seconds since the epoch so they can be matched with the
 platform's logs.  ``latency_ms`` counts from the *scheduled* send time (what a
-user waiting on the schedule would see); ``service_ms`` from the actual send.
+user waiting on the schedule would see); ``service_ms`` from the actual send;
+``platform_ms`` is the gateway's own figure from the answer body (from reading the
+request to answering it), null when the answer had none (a 503, a cut connection).
 
 The checker also accepts lines that carry only one side, which is what an
 asynchronous transport (Kafka) would write: a send line without ``status``, and
@@ -59,6 +61,7 @@ class LedgerWriter:
             "answered_at": round(outcome.answered_at + wall, 6),
             "latency_ms": round((outcome.answered_at - scheduled_at) * 1000.0, 3),
             "service_ms": round(outcome.latency_ms, 3),
+            "platform_ms": outcome.platform_ms,
             "error": outcome.error,
         }
         self._file.write(orjson.dumps(line, option=orjson.OPT_APPEND_NEWLINE))

@@ -59,6 +59,9 @@ class Outcome:
     model_version: str | None = None
     reason: str | None = None
     error: str | None = None
+    # The platform's own latency_ms from the answer body (the gateway's time from reading
+    # the request to answering), when it has one: set apart from the client's lag.
+    platform_ms: float | None = None
 
     @property
     def latency_ms(self) -> float:

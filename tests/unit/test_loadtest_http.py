@@ -148,6 +148,16 @@ def test_outcome_from_response(status, body, expected):
     assert outcome.status == status and outcome.latency_ms == 500.0
 
 
+@pytest.mark.parametrize("body, expected", [
+    (b'{"request_id": "r", "latency_ms": 12.5}', 12.5),
+    (b'{"request_id": "r", "latency_ms": "soon"}', None),  # not a number: not the platform's figure
+    (b'{"detail": "busy"}', None),
+    (b"not json", None),
+])
+def test_the_platforms_own_latency_is_kept_apart_from_the_clients(body, expected):
+    assert outcome_from_response(HttpResponse(200, {}, body), 1.0, 1.5).platform_ms == expected
+
+
 def test_unknown_transport_lists_the_valid_ones():
     with pytest.raises(ValueError, match="valid transports: http, kafka"):
         load_transport("carrier-pigeon", RunConfig())
