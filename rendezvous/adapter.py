@@ -26,6 +26,7 @@ from common.settings import InfraSettings
 from common.stream import ConsumerLoop, DeadLetters
 from rendezvous.catalog import Catalog
 from rendezvous.claims import Claims
+from rendezvous.copartition import CopartitionWatch, described
 from rendezvous.core import Absorbed, Answered, Effect, LateScore, Rejected, RendezvousCore
 from rendezvous.metrics import RendezvousMetrics
 from rendezvous.offsets import OffsetTracker
@@ -44,7 +45,8 @@ class RendezvousService:
                                     early_ttl_us=settings.early_score_ttl_s * 1_000_000,
                                     answered_limit=settings.answered_limit,
                                     answered_ttl_us=settings.answered_ttl_s * 1_000_000)
-        self.metrics = RendezvousMetrics(self._core)
+        self._copartition = CopartitionWatch(settings.unpaired_grace_s)
+        self.metrics = RendezvousMetrics(self._core, unpaired=lambda: len(self._copartition.current))
         self.metrics_registry = self.metrics.registry  # served by common.entrypoint
         self._claims = Claims(redis_client, settings.claim_ttl_s)
         self._stopping = threading.Event()
@@ -61,6 +63,7 @@ class RendezvousService:
         # The group's range assignor keeps request and score partitions of one number together.
         self._consumer = Consumer(consumer_config(infra, settings.group_id, **{"auto.offset.reset": "earliest"}))
         self._subscribed: frozenset[str] | None = None  # data types; subscribed once the state is read
+        self._subscribed_names: list[str] = []
         self._assigned: set[tuple[str, int]] = set()  # kept by the rebalance callbacks
         self._dead_letters = DeadLetters(self._producer, "rendezvous")
         self._loop = ConsumerLoop(self._consumer, DECODERS, self._on_batch, self._dead_letters,
@@ -111,6 +114,7 @@ class RendezvousService:
         self._apply_state_updates()
         self._emit(self._core.on_tick(now_us()))
         self._confirm_delivered()
+        self._check_copartitioned()
         for topic, partition, offset in self._offsets.advanced():
             self._loop.store(topic, partition, offset)
 
@@ -118,13 +122,28 @@ class RendezvousService:
         wake = self._core.next_wake_us()
         return 0.05 if wake is None else max(0.0, (wake - now_us()) / 1e6)
 
+    def _check_copartitioned(self) -> None:
+        """A request partition whose scores partition is elsewhere answers nothing but
+        504s, silently. Say so, and leave and rejoin the group: the broker's range
+        assignor recomputes the whole assignment (it keeps nothing from the last one), so
+        a member that missed a step of a rebalance starts over from a clean one."""
+        stuck = self._copartition.check(set(self._assigned), time.monotonic())
+        if not stuck:
+            return
+        log.error("request partitions held for %.0f s without their scores partitions: %s (holding %s); "
+                  "rejoining the group", self._settings.unpaired_grace_s, described(stuck), _listed_pairs(self._assigned))
+        self._consumer.unsubscribe()
+        self._subscribe(self._subscribed_names)
+
     def _on_assign(self, consumer, partitions) -> None:
         self._assigned.update((p.topic, p.partition) for p in partitions)
+        log.info("assigned %s; now holding %s", _listed(partitions), _listed_pairs(self._assigned))
 
     def _on_revoke(self, consumer, partitions) -> None:
         lost = [(p.topic, p.partition) for p in partitions]
         self._assigned.difference_update(lost)
         self._offsets.forget(lost)
+        log.info("revoked %s; now holding %s", _listed(partitions), _listed_pairs(self._assigned))
 
     # Outputs -----------------------------------------------------------------------
     def _emit(self, outcomes: list[Effect]) -> None:
@@ -247,8 +266,22 @@ class RendezvousService:
         data_types = self._core.catalog.data_types()
         if data_types == self._subscribed:
             return
-        names = [topics.requests_topic(dt) for dt in sorted(data_types)] + [topics.SCORES]
+        self._subscribe([topics.requests_topic(dt) for dt in sorted(data_types)] + [topics.SCORES])
+        self._subscribed = data_types
+
+    def _subscribe(self, names: list[str]) -> None:
         self._consumer.subscribe(names, on_assign=self._on_assign, on_revoke=self._on_revoke,
                                  on_lost=self._on_revoke)
-        self._subscribed = data_types
+        self._subscribed_names = names
         log.info("rendezvous consuming %s", ", ".join(names))
+
+
+def _listed(partitions) -> str:
+    return _listed_pairs((p.topic, p.partition) for p in partitions)
+
+
+def _listed_pairs(pairs) -> str:
+    by_topic: dict[str, list[int]] = {}
+    for topic, partition in pairs:
+        by_topic.setdefault(topic, []).append(partition)
+    return " ".join(f"{t}{sorted(ps)}" for t, ps in sorted(by_topic.items())) or "nothing"

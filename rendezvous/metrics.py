@@ -6,7 +6,7 @@ call, which tallies them in dicts and takes each family's lock once."""
 from __future__ import annotations
 
 from collections import Counter
-from typing import Iterable
+from typing import Callable, Iterable
 
 from prometheus_client import CollectorRegistry
 
@@ -19,7 +19,7 @@ VERSION_LABELS = ("data_type", "model", "version")
 
 
 class RendezvousMetrics:
-    def __init__(self, core: RendezvousCore):
+    def __init__(self, core: RendezvousCore, unpaired: Callable[[], int] = lambda: 0):
         self.answers = Counts("rvs_answers_total", "Official answers published, by data type, policy and reason "
                               "(timeout and error included).", ("data_type", "policy", "reason"))
         self.answer_latency = Buckets("rvs_answer_latency_seconds", "From the request's enqueue at the gateway to "
@@ -35,9 +35,13 @@ class RendezvousMetrics:
                              lambda: {(): len(core.open)})
         early = Readings("rvs_early_scores_held", "Request ids whose scores arrived before the request.", (),
                          lambda: {(): core.held_early()})
+        unpaired_now = Readings("rvs_unpaired_request_partitions", "Request partitions this instance holds "
+                                "without the scores partition of their number: their requests get no scores and "
+                                "end in 504s. Non-zero for more than a rebalance is an outage.", (),
+                                lambda: {(): unpaired()})
         self.registry: CollectorRegistry = process_registry(
             self.answers, self.answer_latency, self.wins, self.score_latency, self.late, mailboxes, early,
-            DEAD_LETTERS)
+            unpaired_now, DEAD_LETTERS)
 
     def record_answers(self, decisions: Iterable[Decision]) -> None:
         answers: Counter = Counter()

@@ -17,3 +17,6 @@ class RendezvousSettings(BaseSettings):
                                 "a redelivered request is absorbed instead of answered again.")
     answered_limit: int = Field(200_000, ge=1, description="Most answered request ids remembered (the oldest are "
                                 "forgotten first).")
+    unpaired_grace_s: float = Field(15.0, gt=0, description="How long a request partition may be held without the "
+                                    "scores partition of its number (a rebalance in progress) before it is logged "
+                                    "as an error and the instance rejoins its group.")
