@@ -12,7 +12,6 @@ import logging
 import queue
 import threading
 import time
-from collections import deque
 from typing import Callable
 
 import redis
@@ -25,16 +24,14 @@ from common.kafka import Consumed, KafkaProducer, consumer_config
 from common.settings import InfraSettings
 from common.stream import ConsumerLoop, DeadLetters
 from rendezvous.catalog import Catalog
-from rendezvous.claims import Claims
-from rendezvous.copartition import CopartitionWatch, described
+from rendezvous.claims import Claims, PatientClaims
+from rendezvous.copartition import CopartitionWatch, described, described_partitions
 from rendezvous.core import Absorbed, Answered, Effect, LateScore, Rejected, RendezvousCore
 from rendezvous.metrics import RendezvousMetrics
 from rendezvous.offsets import OffsetTracker
 from rendezvous.settings import RendezvousSettings
 
 log = logging.getLogger(__name__)
-# What Redis raises while it is down or restarting (loading its append-only file).
-REDIS_AWAY = (redis.ConnectionError, redis.TimeoutError)
 DECODERS = {topics.REQUESTS_PREFIX: codec.decode_request, topics.SCORES: codec.decode_score}
 
 
@@ -48,14 +45,12 @@ class RendezvousService:
         self._copartition = CopartitionWatch(settings.unpaired_grace_s)
         self.metrics = RendezvousMetrics(self._core, unpaired=lambda: len(self._copartition.current))
         self.metrics_registry = self.metrics.registry  # served by common.entrypoint
-        self._claims = Claims(redis_client, settings.claim_ttl_s)
         self._stopping = threading.Event()
-        self._redis_away_since: float | None = None
+        self._claims = PatientClaims(Claims(redis_client, settings.claim_ttl_s), self._stopping)
         self._producer = KafkaProducer(infra)
         self._offsets = OffsetTracker()
         self._score_sources: dict[str, list[Consumed]] = {}
         self._state_updates: queue.SimpleQueue[Consumed] = queue.SimpleQueue()
-        self._delivered: deque[str] = deque()  # request ids whose answer the broker acknowledged
         self._turns = itertools.count()
         self._partitions: dict[str, int] = {}  # topic -> partition count, learnt from the broker at start
         self._follower = StateFollower(infra, STATE_DECODERS, self._state_updates.put, self._producer,
@@ -113,7 +108,7 @@ class RendezvousService:
     def _on_tick(self) -> None:
         self._apply_state_updates()
         self._emit(self._core.on_tick(now_us()))
-        self._confirm_delivered()
+        self._claims.confirm_delivered()
         self._check_copartitioned()
         for topic, partition, offset in self._offsets.advanced():
             self._loop.store(topic, partition, offset)
@@ -131,19 +126,19 @@ class RendezvousService:
         if not stuck:
             return
         log.error("request partitions held for %.0f s without their scores partitions: %s (holding %s); "
-                  "rejoining the group", self._settings.unpaired_grace_s, described(stuck), _listed_pairs(self._assigned))
+                  "rejoining the group", self._settings.unpaired_grace_s, described(stuck), described(self._assigned))
         self._consumer.unsubscribe()
         self._subscribe(self._subscribed_names)
 
     def _on_assign(self, consumer, partitions) -> None:
         self._assigned.update((p.topic, p.partition) for p in partitions)
-        log.info("assigned %s; now holding %s", _listed(partitions), _listed_pairs(self._assigned))
+        log.info("assigned %s; now holding %s", described_partitions(partitions), described(self._assigned))
 
     def _on_revoke(self, consumer, partitions) -> None:
         lost = [(p.topic, p.partition) for p in partitions]
         self._assigned.difference_update(lost)
         self._offsets.forget(lost)
-        log.info("revoked %s; now holding %s", _listed(partitions), _listed_pairs(self._assigned))
+        log.info("revoked %s; now holding %s", described_partitions(partitions), described(self._assigned))
 
     # Outputs -----------------------------------------------------------------------
     def _emit(self, outcomes: list[Effect]) -> None:
@@ -172,12 +167,12 @@ class RendezvousService:
         payloads = [(rid, codec.encode_answer(o.decision.answer)) for rid, o in by_id.items()]
         replies: dict[str, list[tuple[str, bytes, Callable]]] = {}  # reply topic -> its answers
         decisions, claimed = [], []
-        for rid, payload in self._claim(payloads, self._take_delivered()):
+        for rid, payload in self._claims.claim(payloads):
             decision = by_id[rid].decision
             claimed.append(decision)
             reply_to = decision.request.reply_to
             replies.setdefault(reply_to.topic, []).append(
-                (reply_to.correlation_id, payload, functools.partial(self._on_answer_delivered, rid)))
+                (reply_to.correlation_id, payload, functools.partial(self._claims.on_delivered, rid)))
             decisions.append((rid, codec.encode_decision(decision, answer=payload)))
         for topic, answers in replies.items():
             self._producer.produce_batch(topic, [(key, payload) for key, payload, _ in answers],
@@ -197,56 +192,9 @@ class RendezvousService:
         turn = next(self._turns)
         self._producer.produce_batch(topic, records, partition=turn % count if count else None)
 
-    def _on_answer_delivered(self, request_id: str, err, msg) -> None:
-        if err is not None:
-            log.error("answer %s to %s not delivered: %s", request_id, msg.topic(), err)
-            return  # left unconfirmed: a replay will send it again
-        self._delivered.append(request_id)
-
     def _release(self, record: Consumed | None) -> None:
         if record is not None:
             self._offsets.release((record.topic, record.partition), record.offset)
-
-    def _claim(self, payloads: list[tuple[str, bytes]], confirm: list[str]) -> list[tuple[str, bytes]]:
-        """Claim, waiting for Redis however long it is away. The core has already closed
-        these mailboxes, so the answers can be neither dropped (they would be lost) nor
-        published unclaimed (a second instance replaying the request could answer too).
-        A claim that reached Redis before it went away is found again by SET NX, and its
-        stored answer is the one published (claims.py), so a retry never answers twice.
-        On SIGTERM the wait ends with the error: the answers' offsets were never
-        released, so whoever owns the partitions next replays and answers them."""
-        backoff = 0.05
-        while True:
-            try:
-                claimed = self._claims.claim(payloads, confirm=confirm)
-                self._redis_back()
-                return claimed
-            except REDIS_AWAY as exc:
-                self._redis_away(exc)
-                if self._stopping.wait(backoff):
-                    raise
-                backoff = min(backoff * 2, 1.0)
-
-    def _confirm_delivered(self) -> None:
-        delivered = self._take_delivered()
-        try:
-            self._claims.confirm(delivered)
-        except REDIS_AWAY as exc:  # kept for the next round: a published mark is only ever late
-            self._delivered.extendleft(reversed(delivered))
-            self._redis_away(exc)
-
-    def _redis_away(self, exc: Exception) -> None:
-        if self._redis_away_since is None:
-            self._redis_away_since = time.monotonic()
-            log.warning("redis does not answer (%s): answers wait for their claims", exc)
-
-    def _redis_back(self) -> None:
-        if self._redis_away_since is not None:
-            log.warning("redis answers again after %.1f s", time.monotonic() - self._redis_away_since)
-            self._redis_away_since = None
-
-    def _take_delivered(self) -> list[str]:
-        return [self._delivered.popleft() for _ in range(len(self._delivered))]
 
     def _apply_state_updates(self) -> None:
         catalog = self._core.catalog
@@ -275,13 +223,3 @@ class RendezvousService:
         self._subscribed_names = names
         log.info("rendezvous consuming %s", ", ".join(names))
 
-
-def _listed(partitions) -> str:
-    return _listed_pairs((p.topic, p.partition) for p in partitions)
-
-
-def _listed_pairs(pairs) -> str:
-    by_topic: dict[str, list[int]] = {}
-    for topic, partition in pairs:
-        by_topic.setdefault(topic, []).append(partition)
-    return " ".join(f"{t}{sorted(ps)}" for t, ps in sorted(by_topic.items())) or "nothing"

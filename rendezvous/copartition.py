@@ -25,7 +25,16 @@ def unpaired(held: Iterable[tuple[str, int]]) -> frozenset[tuple[str, int]]:
 
 
 def described(partitions: Iterable[tuple[str, int]]) -> str:
-    return ", ".join(f"{t}[{p}]" for t, p in sorted(partitions)) or "none"
+    """(topic, partition) pairs for a log line: scores[0, 1] requests.iris[0, 1]."""
+    by_topic: dict[str, list[int]] = {}
+    for topic, partition in partitions:
+        by_topic.setdefault(topic, []).append(partition)
+    return " ".join(f"{t}{sorted(ps)}" for t, ps in sorted(by_topic.items())) or "none"
+
+
+def described_partitions(partitions) -> str:
+    """The same, for confluent-kafka's TopicPartition objects."""
+    return described((p.topic, p.partition) for p in partitions)
 
 
 class CopartitionWatch:

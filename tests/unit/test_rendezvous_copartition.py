@@ -34,7 +34,7 @@ def test_unpaired_finds_request_partitions_without_their_scores(assignment, expe
 
 
 def test_described_names_each_partition():
-    assert described({("requests.iris", 1), ("requests.iris", 0)}) == "requests.iris[0], requests.iris[1]"
+    assert described({("requests.iris", 1), ("requests.iris", 0), ("scores", 1)}) == "requests.iris[0, 1] scores[1]"
     assert described(set()) == "none"
 
 
