@@ -11,8 +11,9 @@ from stack.cli import completion, main
 from stack.cli.exit_codes import MEANINGS, ExitCode, for_status
 from tests.cli_fake import FakeGateway, rvs
 
-# A guard against a hang, not a timing: the first call imports the whole CLI, which took
-# over 20 s on a 2-core machine running four other suites.
+# A guard against a hang, not a timing. With 20 s, the first test failed in three
+# full-suite runs on a 2-core machine running other suites, and never alone: its first
+# call imports the whole CLI.
 pytestmark = pytest.mark.timeout(90)
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
 MODELS = [{"name": "iris-forest", "data_type": "iris"}, {"name": "iris-logreg", "data_type": "iris"},
