@@ -39,12 +39,12 @@ export function chartSeries(windows, widthName, nowMs) {
   const times = timeAxis(nowMs, width);
   const perSecond = (count) => count / width;
   const charts = { throughput: {}, latency: {}, wins: {}, late: {}, errors: {} };
-  for (const [dt, series] of Object.entries(windows.dataTypes)) {
+  for (const [dt, series] of sorted(windows.dataTypes)) {
     charts.throughput[dt] = along(times, series, (w) => perSecond(w.answers), 0);
     for (const q of ["p50", "p99"]) charts.latency[`${dt} ${q}`] = along(times, series, (w) => w.latency_ms?.[q] ?? null, null);
   }
-  for (const [name, versions] of Object.entries(windows.models)) {
-    for (const [version, series] of Object.entries(versions)) {
+  for (const [name, versions] of sorted(windows.models)) {
+    for (const [version, series] of sorted(versions)) {
       for (const counter of ["wins", "late", "errors"]) {
         charts[counter][`${name}:${version}`] = along(times, series, (w) => perSecond(w[counter]), 0);
       }
@@ -52,6 +52,9 @@ export function chartSeries(windows, widthName, nowMs) {
   }
   return { times, charts };
 }
+
+// By name: the responses arrive in any order, and a line keeps its colour from poll to poll.
+const sorted = (object) => Object.entries(object).sort(([a], [b]) => a.localeCompare(b, "en", { numeric: true }));
 
 // One value per time on the axis: the window starting then, or `missing`. Windows
 // older than the axis are left out.

@@ -114,7 +114,8 @@ def test_the_charts_plot_the_windows_series(console):
             {"start": 999_000_000.0, "answers": 99, "latency_ms": {"p50": 9.0, "p99": 9.0}},  # before the axis
             {"start": 999_999_980.0, "answers": 20, "latency_ms": {"p50": 1.5, "p99": 4.0}},
             {"start": 1_000_000_000.0, "answers": 5, "latency_ms": {"p50": 2.0, "p99": None}}]},
-        "models": {"m": {"1": [{"start": 999_999_990.0, "wins": 10, "late": 1, "errors": 0}],
+        "models": {"z": {"1": []},  # answers arrive in any order; the lines are in name order
+                   "m": {"1": [{"start": 999_999_990.0, "wins": 10, "late": 1, "errors": 0}],
                          "2": [{"start": 1_000_000_000.0, "wins": 0, "late": 0, "errors": 3}]}}}
     got = console.execute_async_script("""
         const [windows, now, done] = arguments;
@@ -125,9 +126,10 @@ def test_the_charts_plot_the_windows_series(console):
     last3 = {chart: {name: values[-3:] for name, values in lines.items()} for chart, lines in charts.items()}
     assert last3 == {"throughput": {"iris": [2.0, 0, 0.5]},
                      "latency": {"iris p50": [1.5, None, 2.0], "iris p99": [4.0, None, None]},
-                     "wins": {"m:1": [0, 1.0, 0], "m:2": [0, 0, 0]},
-                     "late": {"m:1": [0, 0.1, 0], "m:2": [0, 0, 0]},
-                     "errors": {"m:1": [0, 0, 0], "m:2": [0, 0, 0.3]}}
+                     "wins": {"m:1": [0, 1.0, 0], "m:2": [0, 0, 0], "z:1": [0, 0, 0]},
+                     "late": {"m:1": [0, 0.1, 0], "m:2": [0, 0, 0], "z:1": [0, 0, 0]},
+                     "errors": {"m:1": [0, 0, 0], "m:2": [0, 0, 0.3], "z:1": [0, 0, 0]}}
+    assert list(charts["wins"]) == ["m:1", "m:2", "z:1"]
     assert sum(charts["throughput"]["iris"]) == 2.5  # the window before the axis is not on it
     sixty = console.execute_async_script("""
         const [windows, now, done] = arguments;
