@@ -1,20 +1,19 @@
 // The console's entry point: the token form, the poll loop (every ~2 s, one poll at a
 // time) that redraws the tables and charts, and the audit and policy forms.
-import { call, seg, token } from "./api.js";
+import { call, token } from "./api.js";
 import { search } from "./audit.js";
-import { renderCanary } from "./canary.js";
 import { LineChart } from "./chart.js";
 import { el, showResult } from "./dom.js";
+import { updateLive } from "./live.js";
 import { dataTypesOf, renderDataTypes, renderModels } from "./models.js";
 import { currentPolicy, loadPolicySchemas, setPolicy, showParams } from "./policy.js";
-import { CHARTS, chartValues } from "./series.js";
+import { CHARTS } from "./series.js";
 
 const POLL_MS = 2000;
 const $ = (id) => document.getElementById(id);
 const charts = Object.fromEntries([...document.querySelectorAll("figure.chart")].map(
   (figure) => [figure.dataset.chart, new LineChart(figure, CHARTS[figure.dataset.chart])]));
-let previous = null;  // the last stats snapshot, for the rates
-let schemas = {};     // {policy name: Params schema}
+let schemas = {};  // {policy name: Params schema}
 let policyFormStarted = false;  // the policy form was filled with the first data type's policy
 
 async function poll() {
@@ -45,27 +44,8 @@ async function updateStats(models, dataTypes) {
     $("live-note").textContent = "(the charts and the canary table need the audit or the admin token)";
     return;
   }
-  const live = models.filter((m) => m.role !== "retired");
-  const snapshot = { at: Date.now(), dataTypes: {}, models: {} };
-  await Promise.all([
-    ...dataTypes.map(async (dt) => { snapshot.dataTypes[dt] = await call("GET", `/v1/data-types/${seg(dt)}/stats`); }),
-    ...[...new Set(live.map((m) => m.name))].map(async (name) => {
-      const versions = await call("GET", `/v1/models/${seg(name)}/stats`).then((b) => b.versions, ignore404);
-      const wanted = new Set(live.filter((m) => m.name === name).map((m) => m.version));
-      snapshot.models[name] = Object.fromEntries(Object.entries(versions).filter(([v]) => wanted.has(v)));
-    }),
-  ]);
-  snapshot.at = Date.now();
-  const values = chartValues(previous, snapshot);
-  for (const [name, chart] of Object.entries(charts)) chart.push(values[name] || {});
-  renderCanary($("canary"), models, snapshot.models);
+  await updateLive(models, dataTypes, charts, $("stats-width").value, $("canary"));
   $("live-note").textContent = `(every ${POLL_MS / 1000} s)`;
-  previous = snapshot;
-}
-
-function ignore404(err) {
-  if (err.status === 404) return {};  // no stats for that model yet
-  throw err;
 }
 
 function showTokenState() {
@@ -76,10 +56,9 @@ $("token-form").addEventListener("submit", (event) => {
   event.preventDefault();
   token.set($("token-input").value.trim());
   $("token-input").value = "";
-  previous = null;
   showTokenState();
 });
-$("token-forget").addEventListener("click", () => { token.set(""); previous = null; showTokenState(); });
+$("token-forget").addEventListener("click", () => { token.set(""); showTokenState(); });
 
 $("audit-form").addEventListener("submit", (event) => {
   event.preventDefault();

@@ -1,6 +1,7 @@
 """The web console at /console, driven in headless Chromium (Debian's chromium and
 chromedriver, through Selenium) against the whole platform: it loads, shows the demo's
-data type and model versions, a predict made through the API moves the charts, an
+data type and model versions, a predict made through the API moves the charts (the
+windowed stats series), they say so while the stats app is down, an
 audit search finds that request with its decision and every score, and the admin's
 actions reach the gateway (a refusal is shown, a policy set from the form is in force).
 
@@ -13,6 +14,7 @@ import json
 import os
 import random
 import shutil
+import signal
 import threading
 import time
 from pathlib import Path
@@ -25,6 +27,7 @@ from tests.e2e.conftest import ADMIN_TOKEN, AUDIT_TOKEN, wait_for_status
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+CHARTS = ("throughput", "latency", "wins", "late", "errors")
 CANARY = "console-canary"  # a warm version beside the demo's: the canary column, and what the admin actions act on
 
 
@@ -100,20 +103,41 @@ def test_it_loads_and_shows_the_demo_data_type_and_models(console):
     assert AUDIT_TOKEN not in console.current_url
 
 
-def test_rates_are_the_difference_of_successive_totals(console):
-    """The chart data layer (series.js), run by the browser on totals made up here: a
-    rate needs two polls, and a total that went down (counters rebuilt) counts from zero."""
-    before = {"at": 0, "dataTypes": {"iris": {"answers": 10, "latency_ms": {"p50": 1.5, "p99": None}}},
-              "models": {"m": {"1": {"wins": 3, "late": 0, "errors": 4}}}}
-    after = {"at": 2000, "dataTypes": {"iris": {"answers": 30, "latency_ms": {"p50": 2.0, "p99": 5.0}}},
-             "models": {"m": {"1": {"wins": 9, "late": 1, "errors": 2}, "2": {"wins": 1, "late": 0, "errors": 0}}}}
-    first, second = console.execute_async_script("""
-        const [before, after, done] = arguments;
-        import("/console/series.js").then(({ chartValues }) =>
-            done([chartValues(null, before), chartValues(before, after)]));""", before, after)
-    assert first == {"throughput": {}, "wins": {}, "late": {}, "errors": {}, "latency": {"iris p50": 1.5}}
-    assert second == {"throughput": {"iris": 10}, "wins": {"m:1": 3}, "late": {"m:1": 0.5}, "errors": {"m:1": 1},
-                      "latency": {"iris p50": 2.0, "iris p99": 5.0}}
+def test_the_charts_plot_the_windows_series(console):
+    """The chart data layer (series.js), run by the browser on a windows response made
+    up here: one value per window on a time axis of window starts that ends at the
+    window now filling; counts per second of window, zero where the endpoint left a
+    window out (no answers), latency a gap there; windows older than the axis dropped."""
+    now_ms = 1_000_000_005_000  # 5 s into the window that starts at 1_000_000_000
+    windows = {
+        "dataTypes": {"iris": [
+            {"start": 999_000_000.0, "answers": 99, "latency_ms": {"p50": 9.0, "p99": 9.0}},  # before the axis
+            {"start": 999_999_980.0, "answers": 20, "latency_ms": {"p50": 1.5, "p99": 4.0}},
+            {"start": 1_000_000_000.0, "answers": 5, "latency_ms": {"p50": 2.0, "p99": None}}]},
+        "models": {"z": {"1": []},  # answers arrive in any order; the lines are in name order
+                   "m": {"1": [{"start": 999_999_990.0, "wins": 10, "late": 1, "errors": 0}],
+                         "2": [{"start": 1_000_000_000.0, "wins": 0, "late": 0, "errors": 3}]}}}
+    got = console.execute_async_script("""
+        const [windows, now, done] = arguments;
+        import("/console/series.js").then(({ chartSeries }) => done(chartSeries(windows, "10s", now)));""",
+                                       windows, now_ms)
+    times, charts = got["times"], got["charts"]
+    assert len(times) == 60 and times[-1] == 1_000_000_000 and times[0] == 1_000_000_000 - 590
+    last3 = {chart: {name: values[-3:] for name, values in lines.items()} for chart, lines in charts.items()}
+    assert last3 == {"throughput": {"iris": [2.0, 0, 0.5]},
+                     "latency": {"iris p50": [1.5, None, 2.0], "iris p99": [4.0, None, None]},
+                     "wins": {"m:1": [0, 1.0, 0], "m:2": [0, 0, 0], "z:1": [0, 0, 0]},
+                     "late": {"m:1": [0, 0.1, 0], "m:2": [0, 0, 0], "z:1": [0, 0, 0]},
+                     "errors": {"m:1": [0, 0, 0], "m:2": [0, 0, 0.3], "z:1": [0, 0, 0]}}
+    assert list(charts["wins"]) == ["m:1", "m:2", "z:1"]
+    assert sum(charts["throughput"]["iris"]) == 2.5  # the window before the axis is not on it
+    sixty = console.execute_async_script("""
+        const [windows, now, done] = arguments;
+        import("/console/series.js").then(({ chartSeries }) => done(chartSeries(windows, "60s", now)));""",
+                                         {"dataTypes": {"iris": [{"start": 999_999_960.0, "answers": 30,
+                                                                  "latency_ms": {"p50": 1.0, "p99": 2.0}}]},
+                                          "models": {}}, now_ms)
+    assert sixty["times"][-1] == 999_999_960 and sixty["charts"]["throughput"]["iris"][-1] == 0.5
 
 
 @pytest.fixture(scope="module")
@@ -130,8 +154,15 @@ def canary(admin, retire_afterwards):
     return f"{CANARY}:1"
 
 
+def newest(driver, name: str) -> tuple[float, dict]:
+    """(the start of the chart's newest window, its values), read in one step."""
+    raw = driver.execute_script(f"const f = document.querySelector('figure[data-chart={name}]'); "
+                                f"return [f.dataset.newest || '0', f.dataset.latest || '{{}}'];")
+    return float(raw[0]), json.loads(raw[1])
+
+
 def test_a_predict_makes_the_charts_move(platform, console, canary):
-    wait_until(console, lambda d: "iris" in chart(d, "throughput"), what="a first rate on the throughput chart")
+    wait_until(console, lambda d: "iris" in chart(d, "throughput"), what="iris on the throughput chart")
     stop, statuses = threading.Event(), []
 
     def traffic():  # an uneven rate, so that the charts' lines show it
@@ -140,11 +171,23 @@ def test_a_predict_makes_the_charts_move(platform, console, canary):
                 statuses.append(client.post("/v1/predict/iris", json={"features": [6.7, 3.0, 5.2, 2.3]}).status_code)
                 time.sleep(random.uniform(0.02, 0.12))
 
+    seen: dict[float, float] = {}  # window start -> the lowest throughput the chart showed for it
+
+    def grew(d) -> bool:
+        """The chart's newest window shows more answers than it did at an earlier poll."""
+        start, values = newest(d, "throughput")
+        value = values.get("iris", 0)
+        seen.setdefault(start, value)
+        return value > seen[start]
+
     sender = threading.Thread(target=traffic, daemon=True)
     sender.start()
     try:
-        wait_until(console, lambda d: chart(d, "throughput")["iris"] > 0, what="throughput above zero")
+        wait_until(console, grew, timeout=60, what="the current window's throughput growing under traffic")
         wait_until(console, lambda d: chart(d, "wins").get(f"{demo.CHAMPION}:1", 0) > 0, what="the champion winning")
+        latency = wait_until(console, lambda d: "iris p99" in chart(d, "latency") and chart(d, "latency"),
+                             what="the current window's latency")
+        assert latency["iris p50"] > 0 and latency["iris p99"] >= latency["iris p50"]
         # The canary scores the same traffic beside the champion, and never wins.
         wait_until(console, lambda d: canary_cell(d, canary, "scored") not in ("", "0"), what="the canary scoring")
         assert chart(console, "wins").get(canary, 0) == 0
@@ -155,12 +198,44 @@ def test_a_predict_makes_the_charts_move(platform, console, canary):
     # On a busy machine a request may miss its deadline: a 504 is still an answer (reason
     # timeout), and the charts count it. Anything else would be a fault.
     assert 200 in statuses and set(statuses) <= {200, 504}
-    latency = chart(console, "latency")
-    assert latency["iris p50"] > 0 and latency["iris p99"] >= latency["iris p50"]
     table = text_of(console, 'table.canary[data-data-type="iris"]')
     assert f"{demo.CHAMPION}:1\nchampion (serve)" in table and f"{canary}\ncanary (warm)" in table
     agreement = canary_cell(console, canary, "agreement with the official answer")
     assert agreement.endswith(" %") and 0 <= float(agreement.removesuffix(" %")) <= 100
+
+
+def test_the_width_selector_reads_the_60_s_windows(console):
+    from selenium.webdriver.support.ui import Select
+
+    Select(console.find_element("id", "stats-width")).select_by_value("60s")
+    try:
+        wait_until(console, lambda d: d.execute_script(
+            "return performance.getEntriesByType('resource').some((e) => e.name.includes('/stats/windows?width=60s'))"),
+            what="the charts reading the 60 s windows")
+        wait_until(console, lambda d: newest(d, "throughput")[0] % 60 == 0 and state(d, "throughput") == "ok",
+                   what="the charts on 60 s windows")
+    finally:
+        Select(console.find_element("id", "stats-width")).select_by_value("10s")
+
+
+def test_the_charts_say_so_while_the_stats_app_is_down(platform, console):
+    """The stats app killed: the windows endpoint answers 503 until `stack up` has
+    restarted it and it has recovered its windows. Meanwhile the charts say so, the
+    rest of the page keeps polling, and then the series come back."""
+    wait_until(console, lambda d: all(state(d, c) == "ok" for c in CHARTS), what="the charts drawn")
+    os.kill(platform.pids["stats"], signal.SIGKILL)
+    wait_until(console, lambda d: all(state(d, c) == "unavailable" for c in CHARTS), timeout=60,
+               what="the charts showing the stats app down")
+    assert "stats app down or recovering" in text_of(console, "figure[data-chart=throughput]")
+    assert "error" not in console.find_element("id", "poll-state").get_attribute("class")  # the rest still polls
+    assert text_of(console, 'table.canary[data-data-type="iris"]')
+    wait_until(console, lambda d: all(state(d, c) == "ok" for c in CHARTS), timeout=120,
+               what="the charts back once the stats app has recovered")
+    assert "iris" in chart(console, "throughput")
+
+
+def state(driver, name: str) -> str:
+    return driver.execute_script(f"return document.querySelector('figure[data-chart={name}]').dataset.state || ''")
 
 
 def canary_cell(driver, version: str, row: str) -> str:

@@ -85,3 +85,23 @@ def test_every_console_file_is_package_data():
     globs = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["gateway"]
     files = [f"console/{p.name}" for p in FILES.iterdir()]
     assert files and [f for f in files if not any(fnmatch.fnmatch(f, g) for g in globs)] == []
+
+
+def test_the_charts_ask_for_what_the_windows_endpoints_serve():
+    """series.js's widths and window count are ones the gateway's windows endpoints
+    take, and the charts read those endpoints, not the totals."""
+    from typing import get_args
+
+    from gateway import stats_windows_api
+    from stats import windows
+
+    series = (FILES / "series.js").read_text()
+    widths = dict(re.findall(r'"(\d+s)": (\d+)', re.search(r"export const WIDTHS = \{([^}]*)\}", series).group(1)))
+    assert set(widths) == set(get_args(stats_windows_api.Width))
+    assert {name: float(seconds) for name, seconds in widths.items()} == windows.WIDTHS
+    shown = int(re.search(r"export const WINDOWS_SHOWN = (\d+);", series).group(1))
+    assert 1 <= shown <= 1000  # the endpoints' ?limit= range
+    live = (FILES / "live.js").read_text()
+    assert "/stats/windows?${query}" in live and "limit=${WINDOWS_SHOWN}" in live
+    page = (FILES / "index.html").read_text()
+    assert set(re.findall(r'<option value="(\d+s)"', page)) == set(widths)
