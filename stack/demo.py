@@ -9,6 +9,8 @@ from common.clock import now_us
 from common.descriptors import DataTypePolicy, ModelDescriptor, Resources, SchemaField
 from common.domain import Role
 
+DATA_TYPE = "iris"
+WARM_UP_FEATURES = [5.1, 3.5, 1.4, 0.2]  # a setosa
 FEATURES = ("sepal_length", "sepal_width", "petal_length", "petal_width")
 CHAMPION, BACKSTOP = "iris-forest", "iris-logreg"
 

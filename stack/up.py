@@ -4,9 +4,10 @@ In this order: a broker (unless KAFKA_BOOTSTRAP is set) and a Redis (unless REDI
 is set); the topics, and the demo models (trained here) and policy published; then the
 registry, rendezvous, runner supervisor, stats app (the windowed serving stats, served
 on STATS_WEB_PORT, 6066 or a free port) and gateway, each printed with where its
-/metrics is. The supervisor starts a local Ray unless RAY_ADDRESS is set. The broker
-is Apache Kafka, its data kept under .run/kafka between runs (`make clean` starts it
-over).
+/metrics is; once /ready answers 200, a few demo requests warm the data path
+(stack/warm_up.py) before READY. The supervisor starts a local Ray unless RAY_ADDRESS
+is set. The broker is Apache Kafka, its data kept under .run/kafka between runs
+(`make clean` starts it over).
 Ctrl-C or SIGTERM stops everything it started, by PID, in reverse order."""
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import httpx
 
+from stack import demo as demo_models
 from stack.infrastructure import place_stats_app, start_infrastructure, start_ray
 from stack.output import say
 from stack.processes import ProcessGroup
@@ -28,6 +30,7 @@ from stack.services import (
     metrics_ports,
     with_metrics_port,
 )
+from stack.warm_up import warm_up
 
 
 def run(demo: bool = True, run_dir: str = ".run", gateways: int = 1, rendezvous: int = 1, brokers: int = 1,
@@ -59,6 +62,8 @@ def run(demo: bool = True, run_dir: str = ".run", gateways: int = 1, rendezvous:
             say(f"{name:<14} pid {group.pid(name):<7} log {logs / (name + '.log')}")
         url = f"http://{env.get('GATEWAY_HOST', '127.0.0.1')}:{env.get('GATEWAY_PORT', '8000')}"
         wait_ready(url, group, stopping)
+        if demo and stopping["signal"] is None:
+            warm_up(url, demo_models.DATA_TYPE, demo_models.WARM_UP_FEATURES)
         for name, metrics_url in metrics.items():
             say(f"metrics: {name:<14} {metrics_url}")
         say(f"stats windows: {stats_url}/windows/data-types/<data type>?width=10s (the gateway relays them at "

@@ -28,6 +28,14 @@ def test_predict_with_a_list_answers_with_the_model_version(platform):
     assert body["latency_ms"] > 0 and body["request_id"]
 
 
+def test_stack_up_warmed_the_data_path_before_ready(platform):
+    # READY came after demo requests answered on time, so the first request of a test
+    # does not pay every hop's one-off costs against the demo's 100 ms deadline.
+    warmed = [line for line in platform.output if line.startswith("[up] warmed up:")]
+    assert warmed and platform.output.index(warmed[0]) < next(
+        i for i, line in enumerate(platform.output) if "READY" in line)
+
+
 def test_predict_with_named_features(platform):
     response = predict(platform, {"features": dict(zip(FEATURES, (6.7, 3.0, 5.2, 2.3)))})
     assert response.status_code == 200, response.text
