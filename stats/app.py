@@ -1,7 +1,7 @@
 """The faust adapter of the serving stats: an agent folds decision records and late
 scores into tumbling-window tables, one table per width, changelogged to Kafka.
 
-faust reaches Kafka through aiokafka, not through common/kafka.py: this one process is
+faust reaches Kafka through aiokafka, not through common/kafka/: this one process is
 the exception to the single Kafka wrapper, because faust's changelogged tables are
 what it is for (docs/decisions/016-faust-serving-stats.md). It runs as one worker,
 which holds every partition: a data type's decisions arrive on every partition (they

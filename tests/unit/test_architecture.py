@@ -80,7 +80,7 @@ def test_no_importable_package_named_proto():
 
 
 def test_only_the_stats_app_imports_faust_and_aiokafka():
-    """faust's aiokafka is the one Kafka client besides common/kafka.py's confluent-kafka,
+    """faust's aiokafka is the one Kafka client besides common/kafka/'s confluent-kafka,
     and only the stats app may use it (docs/decisions/016-faust-serving-stats.md)."""
     users = {p.parent.name for pkg in MAY_IMPORT if (ROOT / pkg).is_dir() for p in (ROOT / pkg).rglob("*.py")
              if any(n.split(".")[0] in ("faust", "aiokafka") for n in _all_imports(p))}
