@@ -21,6 +21,7 @@ from common.settings import InfraSettings
 from common.stream import DEAD_LETTERS
 from model_runners import ray_cluster, ray_host
 from model_runners.health import HealthEvent, ReplicaHealth
+from model_runners.hot_swap import RetirementSchedule
 from model_runners.metrics import REPLICA_LABELS, ReplicaFamilies
 from model_runners.replica_scrapes import ReplicaScrapes
 from model_runners.settings import RunnerSettings
@@ -54,7 +55,7 @@ class Supervisor:
         # Untrusted bytes are loaded first in a throwaway subprocess: a model that
         # crashes or hangs ONNX Runtime takes that process down, not a runner.
         self._validators = ThreadPoolExecutor(max_workers=2, thread_name_prefix="validate")
-        self._retirements: list[tuple[float, ModelDescriptor]] = []  # (when, older version)
+        self._retirements = RetirementSchedule(settings.retire_drain_s)  # hot swap
         self._replays = ReplayWorker(infra, self._producer)  # runs here because this process holds Ray
         self._scrapes = ReplicaScrapes()
         self._health = ReplicaHealth(settings.health_interval_s, settings.health_timeout_s)
@@ -166,22 +167,11 @@ class Supervisor:
             self._start(deployment)
 
     def _retire_older_versions(self, ready: ModelDescriptor) -> None:
-        """Hot swap: once a new version is ready, older versions of the same model in
-        the same role are retired, by publishing them as retired (models are data)."""
-        if ready.role not in (Role.SERVE, Role.BACKSTOP):
-            return
-        for other in list(self._deployments.values()):
-            d = other.descriptor
-            if d.name == ready.name and d.role is ready.role and d.created_at_us < ready.created_at_us:
-                # Not at once: the new version reads from where its group started, so the old
-                # one first drains what was sent before that (RUNNER_RETIRE_DRAIN_S).
-                self._retirements.append((time.monotonic() + self._settings.retire_drain_s, d))
+        deployed = [d.descriptor for d in self._deployments.values()]
+        self._retirements.after_ready(ready, deployed, time.monotonic())
 
     def _retire_due(self) -> None:
-        now = time.monotonic()
-        due = [d for when, d in self._retirements if when <= now]
-        self._retirements = [(when, d) for when, d in self._retirements if when > now]
-        for d in due:
+        for d in self._retirements.take_due(time.monotonic()):
             log.info("retiring %s: a newer version is ready", d.key)
             self._producer.produce(topics.MODELS, codec.encode_descriptor(replace(d, role=Role.RETIRED)), key=d.key)
 
