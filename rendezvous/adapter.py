@@ -1,18 +1,15 @@
 """The rendezvous's Kafka adapter: decode, call the core, publish its answers.
 
 Offsets are committed only up to the oldest message still needed (offsets.py), and
-every answer is claimed in Redis before it is published (claims.py). While Redis is
+every answer is claimed in Redis before it is published (claims.py, publisher.py). While Redis is
 away (a restart: docs/decisions/017-redis-restart.md) the loop waits for it, so an
 answer is neither published unclaimed nor dropped."""
 from __future__ import annotations
 
-import functools
-import itertools
 import logging
 import queue
 import threading
 import time
-from typing import Callable
 
 import redis
 from confluent_kafka import Consumer
@@ -29,6 +26,7 @@ from rendezvous.copartition import CopartitionWatch, described, described_partit
 from rendezvous.core import Absorbed, Answered, Effect, LateScore, Rejected, RendezvousCore
 from rendezvous.metrics import RendezvousMetrics
 from rendezvous.offsets import OffsetTracker
+from rendezvous.publisher import AnswerPublisher
 from rendezvous.settings import RendezvousSettings
 
 log = logging.getLogger(__name__)
@@ -48,11 +46,10 @@ class RendezvousService:
         self._stopping = threading.Event()
         self._claims = PatientClaims(Claims(redis_client, settings.claim_ttl_s), self._stopping)
         self._producer = KafkaProducer(infra)
+        self._publisher = AnswerPublisher(self._producer, self._claims)
         self._offsets = OffsetTracker()
         self._score_sources: dict[str, list[Consumed]] = {}
         self._state_updates: queue.SimpleQueue[Consumed] = queue.SimpleQueue()
-        self._turns = itertools.count()
-        self._partitions: dict[str, int] = {}  # topic -> partition count, learnt from the broker at start
         self._follower = StateFollower(infra, STATE_DECODERS, self._state_updates.put, self._producer,
                                        "rendezvous-state")
         # The group's range assignor keeps request and score partitions of one number together.
@@ -71,7 +68,7 @@ class RendezvousService:
             log.warning("state topics not caught up after 60 s; serving with what was read")
         self._apply_state_updates()
         self._follow_data_types()  # scores at least, even before any model is published
-        self._partitions = self._producer.partition_counts(10) or {}
+        self._publisher.partitions = self._producer.partition_counts(10) or {}
         try:
             self._loop.run()
         finally:
@@ -158,39 +155,16 @@ class RendezvousService:
             elif isinstance(o, Absorbed) and o.source is not None and o.source.topic != topics.SCORES:
                 self._release(o.source)  # a redelivered request: nothing more to do
         # Recorded for audit and stats; a late score never changes the answer already given.
-        self._produce_spread(topics.LATE_SCORES, late)
+        self._publisher.produce_spread(topics.LATE_SCORES, late)
         if late_scores:
             self.metrics.record_late(late_scores)
 
     def _publish(self, answered: list[Answered]) -> None:
-        by_id = {o.decision.answer.request_id: o for o in answered}
-        payloads = [(rid, codec.encode_answer(o.decision.answer)) for rid, o in by_id.items()]
-        replies: dict[str, list[tuple[str, bytes, Callable]]] = {}  # reply topic -> its answers
-        decisions, claimed = [], []
-        for rid, payload in self._claims.claim(payloads):
-            decision = by_id[rid].decision
-            claimed.append(decision)
-            reply_to = decision.request.reply_to
-            replies.setdefault(reply_to.topic, []).append(
-                (reply_to.correlation_id, payload, functools.partial(self._claims.on_delivered, rid)))
-            decisions.append((rid, codec.encode_decision(decision, answer=payload)))
-        for topic, answers in replies.items():
-            self._producer.produce_batch(topic, [(key, payload) for key, payload, _ in answers],
-                                         callbacks=[callback for _, _, callback in answers])
-        self._produce_spread(topics.DECISIONS, decisions)
-        self.metrics.record_answers(claimed)  # answers another instance had claimed are its to count
-        for rid, outcome in by_id.items():
+        self.metrics.record_answers(self._publisher.publish(answered))
+        for rid, outcome in {o.decision.answer.request_id: o for o in answered}.items():
             self._release(outcome.source)
             for score_record in self._score_sources.pop(rid, ()):
                 self._release(score_record)
-
-    def _produce_spread(self, topic: str, records: list[tuple[str, bytes]]) -> None:
-        """A poll's audit records (decisions, late scores) go to one partition, polls taking
-        partitions in turn: librdkafka sends one produce request per partition, and the
-        audit needs no order by key."""
-        count = self._partitions.get(topic)
-        turn = next(self._turns)
-        self._producer.produce_batch(topic, records, partition=turn % count if count else None)
 
     def _release(self, record: Consumed | None) -> None:
         if record is not None:
