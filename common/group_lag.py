@@ -45,6 +45,30 @@ def measure_lag(admin: AdminClient, timeout: float = 5.0) -> dict[tuple[str, str
     return lag
 
 
+def lag_of_group(admin: AdminClient, group: str, topics: list[str],
+                 timeout: float = 5.0) -> tuple[int, tuple[int, ...]]:
+    """One group's lag on these topics, whether or not it has members, and its committed
+    offsets. A partition it never committed counts from its start: what a reader with
+    auto.offset.reset=earliest has yet to read."""
+    listed = admin.list_topics(timeout=timeout).topics
+    partitions = [TopicPartition(t, p) for t in topics if t in listed for p in sorted(listed[t].partitions)]
+    if not partitions:
+        return 0, ()
+    future = admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group, partitions)],
+                                               request_timeout=timeout)[group]
+    done = {(tp.topic, tp.partition): tp.offset for tp in future.result(timeout).topic_partitions or []}
+    starts, ends = ({(tp.topic, tp.partition): f.result(timeout).offset for tp, f in admin.list_offsets(
+        {tp: spec() for tp in partitions}, request_timeout=timeout).items()}
+        for spec in (OffsetSpec.earliest, OffsetSpec.latest))
+    lag, committed = 0, []
+    for tp in partitions:
+        key = (tp.topic, tp.partition)
+        start, end, offset = starts[key], ends[key], done.get(key, -1)
+        committed.append(offset)
+        lag += max(0, end - (offset if offset >= 0 else start))
+    return lag, tuple(committed)
+
+
 class GroupLagMonitor:
     """Measures every `interval_s` in a daemon thread; `lags` holds the last measurement."""
 

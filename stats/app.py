@@ -25,6 +25,7 @@ from stats import windows
 from stats.facts import Contribution, from_decision, from_late_score
 from stats.settings import StatsSettings
 from stats.table import KeyPlacedTable
+from stats.watchdog import Watchdog
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,8 @@ class StatsApp:
         source = self.app.topic(settings.decisions_topic, settings.late_scores_topic,
                                 key_serializer="raw", value_serializer="raw")
         self.app.agent(source, name="fold")(self._fold_stream)
+        self._watchdog = Watchdog(infra, settings, lambda: (self.folded, self.skipped, self.poison))
+        self.app.timer(settings.watch_interval_s, name="watchdog")(self._check_progress)
 
     def changelog_topics(self) -> dict[str, dict[str, str]]:
         """Each table's changelog topic and the config faust would declare it with. They
@@ -66,6 +69,9 @@ class StatsApp:
             found[topic.get_topic_name()] = {"cleanup.policy": "compact,delete",
                                              "retention.ms": str(int(topic.retention * 1000))}
         return found
+
+    async def _check_progress(self) -> None:
+        await self._watchdog.check(ready=self.app.tables.recovery.completed.is_set())
 
     async def _fold_stream(self, stream) -> None:
         async for events in stream.take_events(self.settings.batch_size, within=self.settings.batch_wait_s):

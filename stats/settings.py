@@ -24,5 +24,9 @@ class StatsSettings(BaseSettings):
                                 "decisions by about this much.")
     data_dir: str = Field(".run/stats", description="faust's data directory (its tables are in memory and "
                           "recovered from their changelogs).")
+    stall_s: float = Field(60.0, ge=10, le=3600, description="The watchdog (stats/watchdog.py): a ready worker "
+                           "with records waiting that folds and commits nothing for this long exits, to be "
+                           "started again.")
+    watch_interval_s: float = Field(5.0, gt=0, le=600, description="How often the watchdog reads the lag.")
     decisions_topic: str = Field(topics.DECISIONS, description="Topic of the decision records folded.")
     late_scores_topic: str = Field(topics.LATE_SCORES, description="Topic of the late scores folded.")
