@@ -7,12 +7,12 @@ reported but never change an answer. Time is always passed in."""
 from __future__ import annotations
 
 import heapq
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
 from common.domain import (Answer, Decision, ModelError, ModelLatency, Output, Reason, Request, Role,
                            Score)
+from rendezvous.bounded import AnsweredIds, EarlyScores
 from rendezvous.catalog import Catalog
 from common.mailbox import Entry, Mailbox
 from common.policies.base import Choose, Wait
@@ -54,10 +54,8 @@ class RendezvousCore:
         self.catalog = catalog
         self.open: dict[str, tuple[Mailbox, Any]] = {}
         self._timers: list[tuple[int, str]] = []
-        self._early: OrderedDict[str, list[tuple[Score, int, Any]]] = OrderedDict()
-        self._answered: OrderedDict[str, int] = OrderedDict()
-        self._early_limit, self._early_ttl_us = early_limit, early_ttl_us
-        self._answered_limit, self._answered_ttl_us = answered_limit, answered_ttl_us
+        self._early = EarlyScores(early_limit, early_ttl_us)
+        self._answered = AnsweredIds(answered_limit, answered_ttl_us)
 
     # Inputs ----------------------------------------------------------------------
     def on_request(self, request: Request, now_us: int, source: Any = None) -> list[Effect]:
@@ -71,7 +69,7 @@ class RendezvousCore:
                           backstops=self.catalog.backstops(request.data_type))
         self.open[rid] = (mailbox, source)
         outcomes: list[Effect] = []
-        for score, arrived_us, score_source in self._early.pop(rid, ()):
+        for score, arrived_us, score_source in self._early.take(rid):
             outcomes.extend(self._add_score(mailbox, score, arrived_us, score_source))
         outcomes.extend(self._evaluate(rid, now_us))
         return outcomes
@@ -84,7 +82,9 @@ class RendezvousCore:
             return [LateScore(score, source)]
         opened = self.open.get(rid)
         if opened is None:
-            return self._keep_early(score, now_us, source)
+            dropped = self._early.keep(score, now_us, source)
+            return [*(Rejected("no request arrived for this score (early buffer full)", s) for s in dropped),
+                    Absorbed(source)]
         return self._add_score(opened[0], score, now_us, source) + self._evaluate(rid, now_us)
 
     def on_tick(self, now_us: int) -> list[Effect]:
@@ -93,8 +93,8 @@ class RendezvousCore:
             _, rid = heapq.heappop(self._timers)
             if rid in self.open:
                 outcomes.extend(self._evaluate(rid, now_us))
-        outcomes.extend(self._expire_early(now_us))
-        self._forget_answered(now_us)
+        outcomes.extend(Rejected("no request arrived for this score", s) for s in self._early.expire(now_us))
+        self._answered.forget_old(now_us)
         return outcomes
 
     def next_wake_us(self) -> int | None:
@@ -126,7 +126,7 @@ class RendezvousCore:
             heapq.heappush(self._timers, (verdict.until_us, rid))
             return []
         del self.open[rid]
-        self._answered[rid] = now_us
+        self._answered.add(rid, now_us)
         return [Answered(self._decision(mailbox, verdict, now_us), source)]
 
     def _verdict(self, mailbox: Mailbox, now_us: int) -> Wait | Choose:
@@ -152,30 +152,3 @@ class RendezvousCore:
                           for e in entries if not e.score.ok),
             late=mailbox.late_models(), waited_us=now_us - mailbox.arrived_us, decided_at_us=now_us)
         return Decision(request, answer, tuple(e.score for e in mailbox.entries.values()))
-
-    def _keep_early(self, score: Score, now_us: int, source: Any) -> list[Effect]:
-        outcomes: list[Effect] = []
-        if len(self._early) >= self._early_limit:  # bounded: the oldest goes first
-            _, dropped = self._early.popitem(last=False)
-            outcomes.extend(Rejected("no request arrived for this score (early buffer full)", s)
-                            for _, _, s in dropped)
-        self._early.setdefault(score.request_id, []).append((score, now_us, source))
-        outcomes.append(Absorbed(source))
-        return outcomes
-
-    def _expire_early(self, now_us: int) -> list[Effect]:
-        outcomes: list[Effect] = []
-        while self._early:
-            rid, held = next(iter(self._early.items()))
-            if now_us - held[0][1] < self._early_ttl_us:
-                break
-            del self._early[rid]
-            outcomes.extend(Rejected("no request arrived for this score", s) for _, _, s in held)
-        return outcomes
-
-    def _forget_answered(self, now_us: int) -> None:
-        while self._answered:
-            rid, at = next(iter(self._answered.items()))
-            if len(self._answered) <= self._answered_limit and now_us - at < self._answered_ttl_us:
-                break
-            del self._answered[rid]

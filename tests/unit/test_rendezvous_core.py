@@ -5,6 +5,7 @@ import pytest
 from common.descriptors import DataTypePolicy, ModelDescriptor, ModelStatus, ModelState
 from common.domain import Features, ModelRef, Output, Reason, Request, ReturnAddress, Role, Score
 from rendezvous.catalog import Catalog
+from rendezvous.bounded import AnsweredIds
 from rendezvous.core import Absorbed, Answered, LateScore, Rejected, RendezvousCore
 
 pytestmark = pytest.mark.timeout(10)
@@ -202,3 +203,13 @@ def test_some_models_errored(arrivals, reason, model, answered, errored):
     assert answer.model == model
     assert tuple(a.model for a in answer.answered) == answered
     assert tuple(e.model for e in answer.errored) == errored
+
+
+def test_answered_ids_are_forgotten_past_their_limit_or_age():
+    answered = AnsweredIds(limit=2, ttl_us=100)
+    for i, rid in enumerate(("a", "b", "c")):
+        answered.add(rid, now_us=i)
+    answered.forget_old(now_us=3)
+    assert "a" not in answered and "b" in answered and "c" in answered  # over the limit: the oldest goes
+    answered.forget_old(now_us=101)
+    assert "b" not in answered and "c" in answered  # b is 100 µs old
