@@ -4,8 +4,8 @@ import pytest
 
 from common.descriptors import DataTypePolicy, ModelDescriptor, ModelStatus, ModelState
 from common.domain import Features, ModelRef, Output, Reason, Request, ReturnAddress, Role, Score
-from rendezvous.catalog import Catalog
 from rendezvous.bounded import AnsweredIds
+from rendezvous.catalog import Catalog
 from rendezvous.core import Absorbed, Answered, LateScore, Rejected, RendezvousCore
 
 pytestmark = pytest.mark.timeout(10)
