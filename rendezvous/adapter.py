@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-import time
 
 import redis
 from confluent_kafka import Consumer
@@ -22,8 +21,8 @@ from common.settings import InfraSettings
 from common.stream import ConsumerLoop, DeadLetters
 from rendezvous.catalog import Catalog
 from rendezvous.claims import Claims, PatientClaims
-from rendezvous.copartition import CopartitionWatch, described, described_partitions
 from rendezvous.core import Absorbed, Answered, Effect, LateScore, Rejected, RendezvousCore
+from rendezvous.membership import GroupMembership
 from rendezvous.metrics import RendezvousMetrics
 from rendezvous.offsets import OffsetTracker
 from rendezvous.publisher import AnswerPublisher
@@ -40,8 +39,7 @@ class RendezvousService:
                                     early_ttl_us=settings.early_score_ttl_s * 1_000_000,
                                     answered_limit=settings.answered_limit,
                                     answered_ttl_us=settings.answered_ttl_s * 1_000_000)
-        self._copartition = CopartitionWatch(settings.unpaired_grace_s)
-        self.metrics = RendezvousMetrics(self._core, unpaired=lambda: len(self._copartition.current))
+        self.metrics = RendezvousMetrics(self._core, unpaired=lambda: self._membership.unpaired())
         self.metrics_registry = self.metrics.registry  # served by common.entrypoint
         self._stopping = threading.Event()
         self._claims = PatientClaims(Claims(redis_client, settings.claim_ttl_s), self._stopping)
@@ -54,9 +52,7 @@ class RendezvousService:
                                        "rendezvous-state")
         # The group's range assignor keeps request and score partitions of one number together.
         self._consumer = Consumer(consumer_config(infra, settings.group_id, **{"auto.offset.reset": "earliest"}))
-        self._subscribed: frozenset[str] | None = None  # data types; subscribed once the state is read
-        self._subscribed_names: list[str] = []
-        self._assigned: set[tuple[str, int]] = set()  # kept by the rebalance callbacks
+        self._membership = GroupMembership(self._consumer, settings.unpaired_grace_s, self._offsets.forget)
         self._dead_letters = DeadLetters(self._producer, "rendezvous")
         self._loop = ConsumerLoop(self._consumer, DECODERS, self._on_batch, self._dead_letters,
                                   batch_size=settings.batch_size, store_offsets=False,
@@ -67,7 +63,7 @@ class RendezvousService:
         if not self._follower.wait_caught_up(60):
             log.warning("state topics not caught up after 60 s; serving with what was read")
         self._apply_state_updates()
-        self._follow_data_types()  # scores at least, even before any model is published
+        self._membership.follow(self._core.catalog.data_types())  # scores at least, even before any model
         self._publisher.partitions = self._producer.partition_counts(10) or {}
         try:
             self._loop.run()
@@ -81,7 +77,7 @@ class RendezvousService:
 
     def consuming(self) -> set[str]:
         """The topics this instance holds partitions of now."""
-        return {topic for topic, _ in set(self._assigned)}
+        return self._membership.consuming()
 
     # Loop callbacks ----------------------------------------------------------------
     def _on_batch(self, records: list[Consumed]) -> None:
@@ -106,36 +102,13 @@ class RendezvousService:
         self._apply_state_updates()
         self._emit(self._core.on_tick(now_us()))
         self._claims.confirm_delivered()
-        self._check_copartitioned()
+        self._membership.check_copartitioned()
         for topic, partition, offset in self._offsets.advanced():
             self._loop.store(topic, partition, offset)
 
     def _until_next_timer(self) -> float:
         wake = self._core.next_wake_us()
         return 0.05 if wake is None else max(0.0, (wake - now_us()) / 1e6)
-
-    def _check_copartitioned(self) -> None:
-        """A request partition whose scores partition is elsewhere answers nothing but
-        504s, silently. Say so, and leave and rejoin the group: the broker's range
-        assignor recomputes the whole assignment (it keeps nothing from the last one), so
-        a member that missed a step of a rebalance starts over from a clean one."""
-        stuck = self._copartition.check(set(self._assigned), time.monotonic())
-        if not stuck:
-            return
-        log.error("request partitions held for %.0f s without their scores partitions: %s (holding %s); "
-                  "rejoining the group", self._settings.unpaired_grace_s, described(stuck), described(self._assigned))
-        self._consumer.unsubscribe()
-        self._subscribe(self._subscribed_names)
-
-    def _on_assign(self, consumer, partitions) -> None:
-        self._assigned.update((p.topic, p.partition) for p in partitions)
-        log.info("assigned %s; now holding %s", described_partitions(partitions), described(self._assigned))
-
-    def _on_revoke(self, consumer, partitions) -> None:
-        lost = [(p.topic, p.partition) for p in partitions]
-        self._assigned.difference_update(lost)
-        self._offsets.forget(lost)
-        log.info("revoked %s; now holding %s", described_partitions(partitions), described(self._assigned))
 
     # Outputs -----------------------------------------------------------------------
     def _emit(self, outcomes: list[Effect]) -> None:
@@ -178,22 +151,4 @@ class RendezvousService:
                      topics.POLICIES: catalog.set_policy}[record.topic]
             apply(record.value)
             if record.topic == topics.MODELS:
-                self._follow_data_types()
-
-    def _follow_data_types(self) -> None:
-        """Subscribe to the request topic of every published data type, by name. The
-        models topic names a new data type before its runners are ready, so the group
-        holds its partitions before the first request. (A regex subscription would
-        wait for the broker to re-resolve it: at least 10 s under KIP-848.)"""
-        data_types = self._core.catalog.data_types()
-        if data_types == self._subscribed:
-            return
-        self._subscribe([topics.requests_topic(dt) for dt in sorted(data_types)] + [topics.SCORES])
-        self._subscribed = data_types
-
-    def _subscribe(self, names: list[str]) -> None:
-        self._consumer.subscribe(names, on_assign=self._on_assign, on_revoke=self._on_revoke,
-                                 on_lost=self._on_revoke)
-        self._subscribed_names = names
-        log.info("rendezvous consuming %s", ", ".join(names))
-
+                self._membership.follow(catalog.data_types())

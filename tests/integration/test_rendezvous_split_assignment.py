@@ -55,14 +55,14 @@ def test_request_partitions_without_their_scores_partitions_are_reported(infra, 
         other_thread.start()
         # Range over the scores alone splits them; every request topic goes to the service.
         # (Other tests' data types on the shared models topic add their request topics.)
-        assert wait_for(lambda: (unpaired() or 0) >= 1), f"never unpaired: holding {sorted(service._assigned)}"
+        assert wait_for(lambda: (unpaired() or 0) >= 1), f"never unpaired: holding {sorted(service._membership.assigned)}"
         assert wait_for(lambda: any("without their scores partitions" in r.getMessage() for r in caplog.records
                                     if r.levelno == logging.ERROR), timeout_s=20)
         stop_other.set()
         other_thread.join(10)
         other.close()  # the members agree again: one member, every partition
         assert wait_for(lambda: unpaired() == 0 and {topics.SCORES, topics.requests_topic(data_type)}
-                        <= service.consuming()), sorted(service._assigned)
+                        <= service.consuming()), sorted(service._membership.assigned)
     finally:
         stop_other.set()
         service.stop()
