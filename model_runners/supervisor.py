@@ -7,8 +7,8 @@ import logging
 import queue
 import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 from common import codec, topics
 from common.clock import now_us
@@ -20,9 +20,10 @@ from common.metrics import process_registry
 from common.settings import InfraSettings
 from common.stream import DEAD_LETTERS
 from model_runners import ray_cluster, ray_host
+from model_runners.deployment import Deployment
 from model_runners.health import HealthEvent, ReplicaHealth
 from model_runners.hot_swap import RetirementSchedule
-from model_runners.metrics import REPLICA_LABELS, ReplicaFamilies
+from model_runners.metrics import ReplicaFamilies
 from model_runners.replica_scrapes import ReplicaScrapes
 from model_runners.settings import RunnerSettings
 from model_runners.validate import validate_in_subprocess
@@ -30,16 +31,6 @@ from replay.worker import ReplayWorker
 
 log = logging.getLogger(__name__)
 CANDIDATE_REASON = "candidate: validated; scores replays only, never live traffic"
-
-
-@dataclass
-class Deployment:
-    descriptor: ModelDescriptor
-    raw: bytes
-    status: ModelState = ModelState.LOADING
-    reason: str = ""
-    replicas: list = field(default_factory=list)
-    validation: Future | None = None
 
 
 class Supervisor:
@@ -96,7 +87,7 @@ class Supervisor:
         current = self._deployments.get(key)
         if descriptor.role is Role.RETIRED:
             if current is not None:
-                self._stop_replicas(current)
+                current.stop_replicas()
                 del self._deployments[key]
             self._report(descriptor, ModelState.RETIRED)
             return
@@ -120,8 +111,7 @@ class Supervisor:
         if lacking:  # stays pending; Ray places it if the cluster grows
             deployment.status, deployment.reason = ModelState.PENDING, lacking
         self._report(d, deployment.status, deployment.reason)
-        env = self._infra.model_dump()
-        deployment.replicas = [ray_host.start_replica(d, deployment.raw, env, i) for i in range(d.resources.replicas)]
+        deployment.start_replicas(self._infra.model_dump())
 
     def _watch_loading(self) -> None:
         for deployment in list(self._deployments.values()):
@@ -134,7 +124,7 @@ class Supervisor:
             errors = [err for done, err in polled if err]
             if errors:
                 deployment.status, deployment.reason = ModelState.FAILED, errors[0]
-                self._stop_replicas(deployment)
+                deployment.stop_replicas()
                 self._report(deployment.descriptor, ModelState.FAILED, errors[0])
             elif all(done for done, _ in polled):
                 deployment.status, deployment.reason = ModelState.READY, ""
@@ -159,7 +149,7 @@ class Supervisor:
         if deployment.status is ModelState.FAILED:
             return  # a model that failed to load stays failed, whatever its role
         if deployment.descriptor.role is Role.CANDIDATE:
-            self._stop_replicas(deployment)
+            deployment.stop_replicas()
             deployment.status, deployment.reason = ModelState.READY, CANDIDATE_REASON
             self._report(deployment.descriptor, ModelState.READY, CANDIDATE_REASON)
         else:
@@ -184,13 +174,8 @@ class Supervisor:
         for event in self._health.check(serving, time.monotonic()):
             deployment = self._deployments[event.key]
             if event.kind == "dead":
-                self._replace_replica(deployment, event.index)
+                deployment.replace_replica(event.index, self._infra.model_dump())
             self._report_health(deployment, event)
-
-    def _replace_replica(self, deployment: Deployment, index: int) -> None:
-        d, env = deployment.descriptor, self._infra.model_dump()
-        deployment.replicas = [ray_host.start_replica(d, deployment.raw, env, index) if h.index == index else h
-                               for h in deployment.replicas]
 
     def _report_health(self, deployment: Deployment, event: HealthEvent) -> None:
         serving = len(deployment.replicas) - self._health.troubled(event.key)
@@ -201,14 +186,8 @@ class Supervisor:
 
     def _running_replicas(self) -> dict:
         """(version key, replica number) -> (its metric labels, its handle)."""
-        return {(key, h.index): (dict(zip(REPLICA_LABELS, (d.descriptor.data_type, d.descriptor.name,
-                                                            d.descriptor.version, str(h.index)))), h)
-                for key, d in self._deployments.items() for h in d.replicas}
-
-    def _stop_replicas(self, deployment: Deployment) -> None:
-        for handle in deployment.replicas:
-            ray_host.stop_replica(handle)
-        deployment.replicas = []
+        return {(key, h.index): (labels, h) for key, d in self._deployments.items()
+                for labels, h in d.replica_labels()}
 
     def _report(self, d: ModelDescriptor, status: ModelState, reason: str = "", replicas: int = 0) -> None:
         log.info("model %s is %s%s", d.key, status.value, f": {reason}" if reason else "")
@@ -218,7 +197,7 @@ class Supervisor:
     def _shutdown(self) -> None:
         self._replays.stop()
         for deployment in self._deployments.values():
-            self._stop_replicas(deployment)
+            deployment.stop_replicas()
         self._validators.shutdown(wait=False, cancel_futures=True)
         self._follower.stop()
         self._producer.close()
