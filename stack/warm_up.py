@@ -44,7 +44,7 @@ def warm_up(url: str, data_type: str, features: list[float], timeout_s: float = 
                 continue
             in_a_row = 0
             if response is not None:
-                problem = f"{response.status_code}: {response.json().get('error', response.text[:200])}"
+                problem = f"{response.status_code}: {error_of(response)}"
             if problem != last_problem:
                 say(f"warming up: request {sent} got {problem}")
                 last_problem = problem
@@ -52,3 +52,12 @@ def warm_up(url: str, data_type: str, features: list[float], timeout_s: float = 
     say(f"not warmed up after {timeout_s:.0f} s ({sent} requests, last problem: {last_problem or 'none'}); "
         "its first answers may miss their deadline")
     return False
+
+
+def error_of(response: httpx.Response) -> str:
+    """The platform's own error message, or the start of whatever else answered."""
+    try:
+        body = response.json()
+    except ValueError:  # not JSON: a proxy's page, say
+        body = None
+    return str(body["error"]) if isinstance(body, dict) and body.get("error") else response.text[:200]
